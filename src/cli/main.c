@@ -1,0 +1,47 @@
+/* onnx-lite command-line entry: dispatches to one function per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "onnxlite/onnxlite.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"inspect", ol_cmd_inspect, "summarize a model: inputs, outputs, ops, parameters, MACs"},
+    {"convert", ol_cmd_convert, "read a model and write it back (inline or external data)"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: onnx-lite COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(out, "\n'onnx-lite COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("onnx-lite %s\n", ONNXLITE_VERSION_STRING);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (strcmp(argv[1], COMMANDS[i].name) == 0)
+            return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "onnx-lite: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
