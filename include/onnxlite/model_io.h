@@ -37,6 +37,10 @@ ol_status ol_model_write_file(const ol_model *model, const char *path, const ol_
 /* Serializes to memory (inline data only). The caller frees out->data. */
 ol_status ol_model_write_buffer(const ol_model *model, ol_bytes *out, ol_error *err);
 
+/* A single serialized TensorProto (the .pb files of the ONNX test data sets). */
+ol_status ol_tensor_read_file(const char *path, ol_tensor **out, ol_error *err);
+ol_status ol_tensor_write_file(const ol_tensor *tensor, const char *path, ol_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,77 @@
+/* How an operator plugs into the executor. An op reads its node's attributes and its input views,
+ * asks the executor for outputs (which come from the memory plan) and calls IR-free kernels from
+ * backends/kernels. One file per op family under src/exec/ops/ exports a table of ol_op_def. */
+#ifndef OL_EXEC_OP_H
+#define OL_EXEC_OP_H
+
+#include <stdbool.h>
+
+#include "kernels/ktensor.h"
+#include "onnxlite/ir.h"
+
+typedef struct ol_op_ctx ol_op_ctx;
+typedef ol_status (*ol_op_run_fn)(ol_op_ctx *ctx);
+
+enum {
+    /* The op computes float32 only; the executor converts float16/bfloat16 inputs to float32 and
+     * the float32 outputs back, so "float16 via float32" is written once, here. */
+    OL_OP_F16_VIA_F32 = 1 << 0,
+};
+
+typedef struct ol_op_def {
+    const char *op_type;
+    const char *domain;      /* "" for ai.onnx */
+    int since_version;       /* oldest opset this implementation handles */
+    ol_op_run_fn run;
+    unsigned flags;
+} ol_op_def;
+
+/* The op tables of the families; each ends with an entry whose op_type is NULL. */
+extern const ol_op_def ol_ops_elementwise[];
+extern const ol_op_def ol_ops_linear[];        /* Conv, ConvTranspose, Gemm, MatMul, pooling, Einsum */
+extern const ol_op_def ol_ops_normalize[];     /* normalizations, softmax, reductions, TopK, CumSum */
+extern const ol_op_def ol_ops_layout[];        /* reshape/transpose/concat/slice/gather/... */
+extern const ol_op_def ol_ops_quant[];         /* Quantize/Dequantize and integer ops */
+extern const ol_op_def ol_ops_control[];       /* If, Loop */
+
+/* Finds the implementation for a node (matching domain, opset >= since_version); NULL if none. */
+const ol_op_def *ol_op_lookup(const char *op_type, const char *domain, int64_t opset);
+
+/* ---- the context an op runs in ---- */
+
+const ol_node *ol_op_node(const ol_op_ctx *ctx);
+int64_t ol_op_opset(const ol_op_ctx *ctx);
+int ol_op_threads(const ol_op_ctx *ctx);
+
+size_t ol_op_input_count(const ol_op_ctx *ctx);
+/* NULL when input i is omitted (empty name) or beyond the node's inputs. */
+const ol_ktensor *ol_op_input(const ol_op_ctx *ctx, size_t i);
+
+size_t ol_op_output_count(const ol_op_ctx *ctx);
+/* False when output i is omitted; such outputs need not be computed. */
+bool ol_op_output_wanted(const ol_op_ctx *ctx, size_t i);
+/* Storage for output i with the given type and shape (uninitialized). NULL with the error set on
+ * failure. For an omitted output it returns a scratch tensor, so ops need no special case. */
+ol_ktensor *ol_op_output(ol_op_ctx *ctx, size_t i, ol_dtype dtype, int rank, const int64_t *dims);
+/* Output i shares input `in`'s bytes under a new shape (Reshape, Squeeze, Identity, ...). */
+ol_status ol_op_alias_output(ol_op_ctx *ctx, size_t i, size_t in, int rank, const int64_t *dims);
+/* Output i takes ownership of malloc'ed `data` holding a tensor of that shape (If, Loop). */
+ol_status ol_op_adopt_output(ol_op_ctx *ctx, size_t i, ol_dtype dtype, int rank, const int64_t *dims,
+                             void *data);
+
+/* Temporary memory valid until the op returns (im2col buffers, packed weights). Reused between
+ * ops, so it costs no allocation once warmed up. NULL with the error set on failure. */
+void *ol_op_scratch(ol_op_ctx *ctx, size_t bytes);
+
+/* Records an error prefixed with the node's name and op type; returns `status`. */
+ol_status ol_op_fail(ol_op_ctx *ctx, ol_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+ol_error *ol_op_error(ol_op_ctx *ctx);
+
+/* Runs a subgraph of this node (If branch, Loop body). `inputs` bind the subgraph's inputs in
+ * order; outer-scope values are visible. On success outputs[k] holds malloc'ed data the caller owns
+ * (free(outputs[k].data)). */
+ol_status ol_op_run_subgraph(ol_op_ctx *ctx, const ol_graph *graph, const ol_ktensor *const *inputs,
+                             size_t n_inputs, ol_ktensor *outputs, size_t n_outputs);
+
+#endif

@@ -1,0 +1,5 @@
+#include "exec/op.h"
+
+const ol_op_def ol_ops_quant[] = {
+    {0},
+};
