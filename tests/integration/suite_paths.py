@@ -31,3 +31,7 @@ def find_node_suite():
             return os.path.abspath(c)
     raise SystemExit("ONNX node conformance suite not found; looked in: " + ", ".join(tried) +
                      " (set ONNX_NODE_TESTS to its folder)")
+
+
+if __name__ == "__main__":
+    print(find_node_suite())
