@@ -4,30 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/element.h"
+
 double ol_ktensor_get_f64(const ol_ktensor *t, int64_t i)
 {
-    const void *d = t->data;
-    switch (t->dtype) {
-    case OL_FLOAT: return ((const float *)d)[i];
-    case OL_DOUBLE: return ((const double *)d)[i];
-    case OL_FLOAT16: return ol_half_to_float(((const uint16_t *)d)[i]);
-    case OL_BFLOAT16: return ol_bf16_to_float(((const uint16_t *)d)[i]);
-    case OL_INT8: return ((const int8_t *)d)[i];
-    case OL_UINT8: return ((const uint8_t *)d)[i];
-    case OL_BOOL: return ((const uint8_t *)d)[i] != 0;
-    case OL_INT16: return ((const int16_t *)d)[i];
-    case OL_UINT16: return ((const uint16_t *)d)[i];
-    case OL_INT32: return ((const int32_t *)d)[i];
-    case OL_UINT32: return ((const uint32_t *)d)[i];
-    case OL_INT64: return (double)((const int64_t *)d)[i];
-    case OL_UINT64: return (double)((const uint64_t *)d)[i];
-    default: return NAN;
-    }
-}
-
-static bool is_float(ol_dtype t)
-{
-    return t == OL_FLOAT || t == OL_DOUBLE || t == OL_FLOAT16 || t == OL_BFLOAT16;
+    return ol_elem_get_f64(t->data, t->dtype, i);
 }
 
 void ol_compare_tensors(const ol_ktensor *got, const ol_ktensor *expected, double rtol, double atol,
@@ -57,7 +38,7 @@ void ol_compare_tensors(const ol_ktensor *got, const ol_ktensor *expected, doubl
         return;
     }
     int64_t n = ol_ktensor_numel(got);
-    bool floats = is_float(got->dtype);
+    bool floats = ol_elem_is_float(got->dtype);
     if (!floats && (got->dtype == OL_INT64 || got->dtype == OL_UINT64)) {
         /* 64-bit integers do not fit a double exactly: compare bytes. */
         for (int64_t i = 0; i < n; i++)
