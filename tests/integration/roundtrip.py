@@ -41,9 +41,13 @@ def checker_ok(path):
         return False, str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-def load_data_sets(model_dir, model):
+def load_data_sets(model_path, model):
+    # Conformance cases keep data sets beside model.onnx; fixtures in a folder named after the model.
+    here = os.path.dirname(model_path)
+    stem = os.path.join(here, os.path.splitext(os.path.basename(model_path))[0])
     sets = []
-    for d in sorted(glob.glob(os.path.join(model_dir, "test_data_set_*"))):
+    for d in sorted(glob.glob(os.path.join(here, "test_data_set_*")) +
+                    glob.glob(os.path.join(stem, "test_data_set_*"))):
         inputs = {}
         for i, vi in enumerate(model.graph.input):
             p = os.path.join(d, f"input_{i}.pb")
@@ -102,7 +106,7 @@ def check_one(args):
         if use_ort:
             try:
                 model = onnx.load(model_path)
-                data_sets = load_data_sets(os.path.dirname(model_path), model)
+                data_sets = load_data_sets(model_path, model)
                 if not data_sets:
                     data_sets = []
                 ort_ran = False
