@@ -21,6 +21,13 @@
 enum { CASE_PASS = 0, CASE_FAIL = 1, CASE_UNSUPPORTED = 2 };
 #define CASE_TIMEOUT_S 60
 
+/* dir + "/" + name into out; long paths are cut (and then fail to open, which is reported). */
+static void join_path(char *out, size_t size, const char *dir, const char *name)
+{
+    if (snprintf(out, size, "%s/%s", dir, name) >= (int)size)
+        out[size - 1] = '\0';
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -45,7 +52,9 @@ static int run_data_set(const char *dir, ol_model *model, ol_session *session, c
     /* Data sets bind the inputs that have no initializer, in order. */
     size_t next = 0;
     for (size_t i = 0; i < n_in; i++) {
-        snprintf(path, sizeof path, "%s/input_%zu.pb", dir, next);
+        char file[64];
+        snprintf(file, sizeof file, "input_%zu.pb", next);
+        join_path(path, sizeof path, dir, file);
         if (access(path, R_OK) != 0) {
             if (g->inputs[i]->constant)
                 continue;
@@ -67,7 +76,9 @@ static int run_data_set(const char *dir, ol_model *model, ol_session *session, c
         ktensor_from(in_t[i], &inputs[i]);
     }
     for (size_t i = 0; i < n_out; i++) {
-        snprintf(path, sizeof path, "%s/output_%zu.pb", dir, i);
+        char file[64];
+        snprintf(file, sizeof file, "output_%zu.pb", i);
+        join_path(path, sizeof path, dir, file);
         if (ol_tensor_read_file(path, &exp_t[i], &err) != OL_OK) {
             printf("UNSUPPORTED %s: %s\n", name, err.message);
             result = CASE_UNSUPPORTED;
@@ -107,7 +118,7 @@ done:
 static int run_case(const char *case_dir, const char *name)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/model.onnx", case_dir);
+    join_path(path, sizeof path, case_dir, "model.onnx");
     ol_error err = {0};
     ol_model *model = NULL;
     ol_session *session = NULL;
@@ -143,7 +154,7 @@ static int run_case(const char *case_dir, const char *name)
         closedir(d);
     qsort(sets, n_sets, sizeof *sets, cmp_str);
     for (size_t i = 0; i < n_sets && result == CASE_PASS; i++) {
-        snprintf(path, sizeof path, "%s/%s", case_dir, sets[i]);
+        join_path(path, sizeof path, case_dir, sets[i]);
         result = run_data_set(path, model, session, name);
     }
     for (size_t i = 0; i < n_sets; i++)
@@ -222,7 +233,7 @@ int main(int argc, char **argv)
     size_t passed = 0, failed = 0, unsupported = 0, known_failed = 0, known_passed = 0;
     for (size_t i = 0; i < n_cases; i++) {
         char dir[4096];
-        snprintf(dir, sizeof dir, "%s/%s", suite, cases[i]);
+        join_path(dir, sizeof dir, suite, cases[i]);
         fflush(stdout);
         pid_t pid = fork();
         if (pid == 0) {
