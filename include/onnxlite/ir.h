@@ -249,11 +249,15 @@ ol_value *ol_graph_add_input(ol_graph *graph, const char *name, const ol_type *t
 /* Takes ownership of `tensor` (also on failure); the value is named after the tensor or `name`. */
 ol_value *ol_graph_add_initializer(ol_graph *graph, const char *name, ol_tensor *tensor, ol_error *err);
 ol_status ol_graph_add_output(ol_graph *graph, ol_value *value, ol_error *err);
-/* Makes `value` stand for the enclosing-scope value `outer` inside this subgraph. */
+/* A value of this subgraph standing for `outer`, a value of graph->parent (reference one level at a
+ * time), under the same name; records the implicit use on graph->owner. Returns the existing
+ * reference if there is one. */
 ol_value *ol_graph_add_outer_ref(ol_graph *graph, ol_value *outer, ol_error *err);
-/* Removes a value that has no producer and no uses (and is not a graph input or output). */
+/* Removes a value that has no producer and no uses (and is not a graph input or output); an outer
+ * reference also drops its implicit use. */
 ol_status ol_graph_erase_value(ol_graph *graph, ol_value *value, ol_error *err);
-/* Renames a value; fails if the new name is taken anywhere in the model. */
+/* Renames a value and the subgraph references to it; fails if the new name is taken anywhere in the
+ * model, and for outer references (rename their target instead). */
 ol_status ol_value_rename(ol_value *value, const char *name, ol_error *err);
 /* Fresh name, unique across the model, derived from `hint`. Caller frees. */
 char *ol_model_fresh_name(ol_model *model, const char *hint);
@@ -270,8 +274,9 @@ ol_status ol_node_add_output(ol_node *node, ol_value *value, ol_error *err);
 ol_value *ol_node_new_output(ol_node *node, const char *name, ol_error *err);
 /* Unlinks the node from its inputs and outputs and marks it erased. */
 void ol_graph_erase_node(ol_graph *graph, ol_node *node);
-/* Moves every use of `from` (node inputs, implicit subgraph uses, graph outputs) to `to`. When `from`
- * is a graph output, `to` takes over its name so that the model's interface does not change. */
+/* Moves every use of `from` (node inputs, implicit subgraph uses, graph outputs) to `to`, a value of
+ * the same graph; subgraph references to `from` then refer to `to` under its name. When `from` is a
+ * graph output, `to` takes over its name so that the model's interface does not change. */
 ol_status ol_value_replace_all_uses(ol_value *from, ol_value *to, ol_error *err);
 /* Frees erased nodes and erased values. */
 void ol_graph_compact(ol_graph *graph);

@@ -72,12 +72,28 @@ const ol_tensor *ol_node_attr_tensor(const ol_node *node, const char *name)
     return a && a->type == OL_ATTR_TENSOR ? a->t : NULL;
 }
 
+/* Before a subgraph attribute of `node` is dropped: its outer references go away, so do the implicit
+ * uses they recorded on the enclosing values. */
+static void drop_subgraph_uses(ol_node *node, const ol_attr *attr)
+{
+    if (node->erased)
+        return;   /* erase_node already dropped them */
+    size_t n = attr->g ? 1 : (attr->graphs ? attr->n : 0);
+    for (size_t k = 0; k < n; k++) {
+        const ol_graph *sub = attr->g ? attr->g : attr->graphs[k];
+        for (size_t i = 0; sub && i < sub->n_values; i++)
+            if (sub->values[i]->outer && !sub->values[i]->erased)
+                ol_value_remove_use(sub->values[i]->outer, node, OL_IMPLICIT_USE);
+    }
+}
+
 /* Returns a cleared slot named `name` (reusing an existing attribute of that name). */
 static ol_attr *attr_slot(ol_node *node, const char *name, ol_error *err)
 {
     for (size_t i = 0; i < node->n_attrs; i++)
         if (strcmp(node->attrs[i].name, name) == 0) {
             char *keep = node->attrs[i].name;
+            drop_subgraph_uses(node, &node->attrs[i]);
             node->attrs[i].name = NULL;
             ol_attr_clear(&node->attrs[i]);
             node->attrs[i].name = keep;
@@ -176,6 +192,7 @@ bool ol_node_remove_attr(ol_node *node, const char *name)
 {
     for (size_t i = 0; i < node->n_attrs; i++)
         if (strcmp(node->attrs[i].name, name) == 0) {
+            drop_subgraph_uses(node, &node->attrs[i]);
             ol_attr_clear(&node->attrs[i]);
             memmove(&node->attrs[i], &node->attrs[i + 1], (node->n_attrs - i - 1) * sizeof *node->attrs);
             node->n_attrs--;

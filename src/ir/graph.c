@@ -173,6 +173,20 @@ ol_status ol_graph_add_output(ol_graph *graph, ol_value *value, ol_error *err)
 
 ol_value *ol_graph_add_outer_ref(ol_graph *graph, ol_value *outer, ol_error *err)
 {
+    /* One level at a time, so that each level's owner node records the use (as the reader does). */
+    if (!graph->parent || outer->graph != graph->parent || outer->erased) {
+        ol_fail(err, OL_ERR_ARG, "'%s' is not a value of the graph enclosing subgraph '%s'", outer->name,
+                graph->name ? graph->name : "");
+        return NULL;
+    }
+    ol_value *existing = ol_graph_find_value(graph, outer->name);
+    if (existing) {
+        if (existing->outer == outer)
+            return existing;
+        ol_fail(err, OL_ERR_ARG, "subgraph '%s' already defines '%s'", graph->name ? graph->name : "",
+                outer->name);
+        return NULL;
+    }
     /* The reference shares the outer name; resolve_value must find the local one first, so it is
      * registered in this graph's map directly rather than through add_value's shadowing check. */
     ol_value *value = calloc(1, sizeof *value);
@@ -191,6 +205,12 @@ ol_value *ol_graph_add_outer_ref(ol_graph *graph, ol_value *outer, ol_error *err
     value->outer = outer;
     value->id = graph->next_value_id++;
     graph->values[graph->n_values++] = value;
+    /* A subgraph not yet attached to a node has no owner to record the use on. */
+    if (graph->owner && !ol_value_add_use(outer, graph->owner, OL_IMPLICIT_USE)) {
+        discard_value(graph, value);
+        ol_fail(err, OL_ERR_NOMEM, "out of memory referencing '%s' from a subgraph", outer->name);
+        return NULL;
+    }
     return value;
 }
 
@@ -208,15 +228,65 @@ ol_status ol_graph_erase_value(ol_graph *graph, ol_value *value, ol_error *err)
                 graph->initializers[w++] = graph->initializers[i];
         graph->n_initializers = w;
     }
+    if (value->outer && graph->owner)
+        ol_value_remove_use(value->outer, graph->owner, OL_IMPLICIT_USE);
     ol_name_map_remove(graph->names, value->name);
     value->erased = true;
     return OL_OK;
+}
+
+/* Renames `v` in `graph`'s name table (where it may already have lost its entry to another value). */
+static bool set_value_name(ol_graph *graph, ol_value *v, const char *name)
+{
+    char *copy = strdup(name);
+    if (!copy)
+        return false;
+    bool listed = ol_graph_find_value(graph, v->name) == v;
+    if (listed)
+        ol_name_map_remove(graph->names, v->name);
+    if (!ol_name_map_put(graph->names, copy, v)) {
+        if (listed)
+            ol_name_map_put(graph->names, v->name, v);
+        free(copy);
+        return false;
+    }
+    free(v->name);
+    v->name = copy;
+    return true;
+}
+
+/* Gives `value`'s name to the references to it in its users' subgraphs, level by level: the file
+ * format links a reference to its target by name only. False when out of memory. */
+static bool rename_outer_refs(ol_value *value)
+{
+    for (size_t u = 0; u < value->n_uses; u++) {
+        if (value->uses[u].index != OL_IMPLICIT_USE)
+            continue;
+        ol_node *node = value->uses[u].node;
+        for (size_t a = 0; a < node->n_attrs; a++) {
+            ol_attr *attr = &node->attrs[a];
+            size_t n = attr->g ? 1 : (attr->graphs ? attr->n : 0);
+            for (size_t k = 0; k < n; k++) {
+                ol_graph *sub = attr->g ? attr->g : attr->graphs[k];
+                for (size_t i = 0; i < sub->n_values; i++) {
+                    ol_value *v = sub->values[i];
+                    if (v->outer == value && !v->erased && strcmp(v->name, value->name) != 0 &&
+                        (!set_value_name(sub, v, value->name) || !rename_outer_refs(v)))
+                        return false;
+                }
+            }
+        }
+    }
+    return true;
 }
 
 ol_status ol_value_rename(ol_value *value, const char *name, ol_error *err)
 {
     if (!name || !*name)
         return ol_fail(err, OL_ERR_ARG, "cannot rename '%s' to an empty name", value->name);
+    if (value->outer)
+        return ol_fail(err, OL_ERR_ARG, "cannot rename '%s': it refers to a value of an enclosing graph, "
+                       "whose name it shares", value->name);
     if (strcmp(value->name, name) == 0)
         return OL_OK;
     if (ol_model_find_value_anywhere(value->graph->model, name))
@@ -234,6 +304,8 @@ ol_status ol_value_rename(ol_value *value, const char *name, ol_error *err)
     value->name = copy;
     if (value->constant)
         ol_tensor_set_name(value->constant, copy);
+    if (!rename_outer_refs(value))
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory renaming '%s'", value->name);
     return OL_OK;
 }
 
@@ -376,35 +448,55 @@ void ol_graph_erase_node(ol_graph *graph, ol_node *node)
     node->graph->n_erased++;
 }
 
-/* Points the outer references inside `node`'s subgraphs at `to` instead of `from`. */
-static void retarget_outer_refs(ol_graph *sub, ol_value *from, ol_value *to)
+/* Points the references to `from` in `sub` (a subgraph of `node`) at `to`, under `to`'s name. A
+ * reference that `sub` already holds to `to` absorbs the moved one, whose implicit use on `to` is then
+ * dropped. False when out of memory. */
+static bool retarget_outer_refs(ol_graph *sub, ol_node *node, ol_value *from, ol_value *to)
 {
     for (size_t i = 0; i < sub->n_values; i++) {
         ol_value *v = sub->values[i];
-        if (v->outer == from && !v->erased) {
-            v->outer = to;
-            /* Keep the reference's name in step with its target, as the file format links by name. */
-            ol_name_map_remove(sub->names, v->name);
-            char *copy = strdup(to->name);
-            if (copy) {
-                free(v->name);
-                v->name = copy;
+        if (v->outer != from || v->erased)
+            continue;
+        ol_value *existing = ol_graph_find_value(sub, to->name);
+        if (existing && existing != v && existing->outer == to && !existing->erased) {
+            if (v->is_output) {
+                /* Same name either way, so the subgraph's interface does not change. */
+                for (size_t k = 0; k < sub->n_outputs; k++)
+                    if (sub->outputs[k] == v)
+                        sub->outputs[k] = existing;
+                v->is_output = false;
+                existing->is_output = true;
             }
-            ol_name_map_put(sub->names, v->name, v);
+            if (ol_value_replace_all_uses(v, existing, NULL) != OL_OK)
+                return false;
+            if (ol_graph_find_value(sub, v->name) == v)
+                ol_name_map_remove(sub->names, v->name);
+            v->erased = true;
+            v->outer = NULL;
+            ol_value_remove_use(to, node, OL_IMPLICIT_USE);
+        } else {
+            v->outer = to;
+            if (!set_value_name(sub, v, to->name) || !rename_outer_refs(v))
+                return false;
         }
     }
+    return true;
 }
 
 ol_status ol_value_replace_all_uses(ol_value *from, ol_value *to, ol_error *err)
 {
     if (from == to)
         return OL_OK;
+    /* Node inputs and subgraph references can only name values of their own scope. */
+    if (to->graph != from->graph)
+        return ol_fail(err, OL_ERR_ARG, "cannot replace '%s' by '%s', a value of another graph",
+                       from->name, to->name);
     if (!OL_RESERVE(to->uses, to->cap_uses, to->n_uses + from->n_uses))
         return ol_fail(err, OL_ERR_NOMEM, "out of memory replacing uses of '%s'", from->name);
     if (from->is_output) {
         /* Keep the graph's interface: the replacement takes over the output's name. */
         ol_graph *g = from->graph;
-        if (to->graph != g || to->is_input || to->is_output || to->constant || to->outer)
+        if (to->is_input || to->is_output || to->constant || to->outer)
             return ol_fail(err, OL_ERR_UNSUPPORTED,
                            "cannot replace graph output '%s' by '%s' (an input, output, constant or "
                            "outer value): insert an Identity first", from->name, to->name);
@@ -420,16 +512,20 @@ ol_status ol_value_replace_all_uses(ol_value *from, ol_value *to, ol_error *err)
                 g->outputs[i] = to;
         from->is_output = false;
         to->is_output = true;
+        /* Subgraphs that already read `to` must follow its new name. */
+        if (!rename_outer_refs(to))
+            return ol_fail(err, OL_ERR_NOMEM, "out of memory replacing uses of '%s'", to->name);
     }
     for (size_t i = 0; i < from->n_uses; i++) {
         ol_use use = from->uses[i];
         if (use.index == OL_IMPLICIT_USE) {
             for (size_t a = 0; a < use.node->n_attrs; a++) {
                 ol_attr *attr = &use.node->attrs[a];
-                if (attr->g)
-                    retarget_outer_refs(attr->g, from, to);
-                for (size_t k = 0; attr->graphs && k < attr->n; k++)
-                    retarget_outer_refs(attr->graphs[k], from, to);
+                size_t n = attr->g ? 1 : (attr->graphs ? attr->n : 0);
+                for (size_t k = 0; k < n; k++)
+                    if (!retarget_outer_refs(attr->g ? attr->g : attr->graphs[k], use.node, from, to))
+                        return ol_fail(err, OL_ERR_NOMEM, "out of memory replacing uses of '%s'",
+                                       from->name);
             }
         } else {
             use.node->inputs[use.index] = to;

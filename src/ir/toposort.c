@@ -122,6 +122,65 @@ static const char *node_label(const ol_node *node)
     return node->name && *node->name ? node->name : "(unnamed)";
 }
 
+/* Records the first dependency of a node that could not be placed. */
+typedef struct unplaced_dep {
+    const sort_state *s;
+    ol_node *found;
+} unplaced_dep;
+
+static void find_unplaced(ol_node *dep, void *ctx)
+{
+    unplaced_dep *u = ctx;
+    if (!u->found && u->s->indegree[index_of(u->s, dep)] > 0)
+        u->found = dep;
+}
+
+/* Names a node on a cycle. The first unplaced node may only be downstream of one, so the report
+ * follows unplaced dependencies n times first: every unplaced node has one, and a walk that long
+ * must be going round a cycle. */
+static ol_status report_cycle(const sort_state *s, ol_error *err)
+{
+    const ol_graph *graph = s->graph;
+    size_t n = graph->n_nodes;
+    ol_node *node = NULL;
+    for (size_t i = 0; i < n && !node; i++)
+        if (s->indegree[i] > 0)
+            node = graph->nodes[i];
+    for (size_t step = 0; step < n; step++) {
+        unplaced_dep u = {.s = s};
+        for_each_dependency(graph, node, find_unplaced, &u);
+        if (!u.found)
+            break;
+        node = u.found;
+    }
+    for (size_t k = 0; k < node->n_inputs; k++) {
+        ol_node *p = node->inputs[k] ? local_producer(graph, node->inputs[k]) : NULL;
+        if (p && s->indegree[index_of(s, p)] > 0)
+            return ol_fail(err, OL_ERR_INVALID, "graph has a cycle: node '%s' (%s) depends on its own "
+                           "output through input '%s'", node_label(node), node->op_type,
+                           node->inputs[k]->name);
+    }
+    /* Only a subgraph closes the cycle. */
+    const char *via = "?";
+    for (size_t a = 0; a < node->n_attrs && *via == '?'; a++) {
+        const ol_attr *attr = &node->attrs[a];
+        size_t count = attr->g ? 1 : (attr->graphs ? attr->n : 0);
+        for (size_t k = 0; k < count && *via == '?'; k++) {
+            const ol_graph *sub = attr->g ? attr->g : attr->graphs[k];
+            for (size_t i = 0; i < sub->n_values; i++) {
+                const ol_value *v = sub->values[i];
+                ol_node *p = v->outer && !v->erased ? local_producer(graph, v->outer) : NULL;
+                if (p && s->indegree[index_of(s, p)] > 0) {
+                    via = v->name;
+                    break;
+                }
+            }
+        }
+    }
+    return ol_fail(err, OL_ERR_INVALID, "graph has a cycle: node '%s' (%s) depends on its own output "
+                   "through '%s', read in a subgraph", node_label(node), node->op_type, via);
+}
+
 ol_status ol_graph_toposort(ol_graph *graph, ol_error *err)
 {
     ol_graph_compact(graph);
@@ -166,22 +225,7 @@ ol_status ol_graph_toposort(ol_graph *graph, ol_error *err)
                 heap_push(&ready, s.dependents[i][k]);
     }
     if (placed < n) {
-        for (size_t i = 0; i < n; i++)
-            if (s.indegree[i] > 0) {
-                const ol_node *node = graph->nodes[i];
-                const char *input = "?";
-                for (size_t k = 0; k < node->n_inputs; k++) {
-                    ol_node *p = node->inputs[k] ? local_producer(graph, node->inputs[k]) : NULL;
-                    if (p && s.indegree[index_of(&s, p)] > 0) {
-                        input = node->inputs[k]->name;
-                        break;
-                    }
-                }
-                status = ol_fail(err, OL_ERR_INVALID,
-                                 "graph has a cycle: node '%s' (%s) depends on its own output "
-                                 "through input '%s'", node_label(node), node->op_type, input);
-                break;
-            }
+        status = report_cycle(&s, err);
         goto done;
     }
     memcpy(graph->nodes, sorted, n * sizeof *sorted);

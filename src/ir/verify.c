@@ -50,6 +50,10 @@ static ol_status verify_value(const ol_graph *graph, const ol_value *v, ol_error
                        v->name);
     int definitions = (v->producer != NULL) + (v->is_input || v->constant || v->sparse.size) +
                       (v->outer != NULL);
+    if (definitions > 1 && v->producer)
+        return ol_fail(err, OL_ERR_INVALID, "value '%s' is defined more than once: node '%s' (%s) "
+                       "produces it, but it is also a graph input, initializer or outer reference",
+                       v->name, label(v->producer), v->producer->op_type);
     if (definitions > 1)
         return ol_fail(err, OL_ERR_INVALID, "value '%s' is defined more than once", v->name);
     if (v->producer) {
@@ -63,6 +67,10 @@ static ol_status verify_value(const ol_graph *graph, const ol_value *v, ol_error
     if (v->outer && (v->outer->erased || !graph_is_ancestor(v->outer->graph, graph)))
         return ol_fail(err, OL_ERR_INVALID, "subgraph value '%s' refers to a value that is not in "
                        "an enclosing graph", v->name);
+    /* Files link a reference to its target by name only. */
+    if (v->outer && strcmp(v->name, v->outer->name) != 0)
+        return ol_fail(err, OL_ERR_INTERNAL, "reference '%s' refers to enclosing value '%s' under "
+                       "another name", v->name, v->outer->name);
     if (v->constant && v->type.kind == OL_TYPE_TENSOR &&
         (v->type.elem != v->constant->dtype ||
          (v->type.rank >= 0 && v->type.rank != v->constant->rank)))
@@ -88,9 +96,58 @@ static ol_status verify_value(const ol_graph *graph, const ol_value *v, ol_error
     return OL_OK;
 }
 
+/* Live references to `outer` in the subgraphs of `node`. */
+static size_t count_references(const ol_node *node, const ol_value *outer)
+{
+    size_t count = 0;
+    for (size_t a = 0; a < node->n_attrs; a++) {
+        const ol_attr *attr = &node->attrs[a];
+        size_t n = attr->g ? 1 : (attr->graphs ? attr->n : 0);
+        for (size_t k = 0; k < n; k++) {
+            const ol_graph *sub = attr->g ? attr->g : attr->graphs[k];
+            for (size_t i = 0; i < sub->n_values; i++)
+                count += sub->values[i]->outer == outer && !sub->values[i]->erased;
+        }
+    }
+    return count;
+}
+
+/* References from `node`'s subgraphs to values of `graph`, the node's implicit inputs: each needs its
+ * implicit use (one per reference, so replace_all_uses and erase_node find them all), and the value
+ * must be produced before the node. */
+static ol_status verify_implicit_inputs(const ol_graph *graph, const ol_node *node,
+                                        const bool *defined_before, ol_error *err)
+{
+    for (size_t a = 0; a < node->n_attrs; a++) {
+        const ol_attr *attr = &node->attrs[a];
+        size_t n = attr->g ? 1 : (attr->graphs ? attr->n : 0);
+        for (size_t k = 0; k < n; k++) {
+            const ol_graph *sub = attr->g ? attr->g : attr->graphs[k];
+            for (size_t i = 0; i < sub->n_values; i++) {
+                const ol_value *outer = sub->values[i]->outer;
+                if (!outer || sub->values[i]->erased || outer->graph != graph)
+                    continue;
+                size_t refs = count_references(node, outer), uses = 0;
+                for (size_t u = 0; u < outer->n_uses; u++)
+                    uses += outer->uses[u].node == node && outer->uses[u].index == OL_IMPLICIT_USE;
+                if (refs != uses)
+                    return ol_fail(err, OL_ERR_INTERNAL, "node '%s' (%s) has %zu references to '%s' in "
+                                   "its subgraphs but the value's use list records %zu", label(node),
+                                   node->op_type, refs, outer->name, uses);
+                if (outer->producer && !defined_before[outer->id])
+                    return ol_fail(err, OL_ERR_INVALID, "node '%s' (%s) reads '%s' in subgraph '%s' "
+                                   "before node '%s' produces it", label(node), node->op_type,
+                                   outer->name, attr->name ? attr->name : "", label(outer->producer));
+            }
+        }
+    }
+    return OL_OK;
+}
+
 static ol_status verify_node(const ol_graph *graph, const ol_node *node, const bool *defined_before,
                              ol_error *err)
 {
+    ol_status st;
     if (!node->op_type || !*node->op_type)
         return ol_fail(err, OL_ERR_INVALID, "node '%s' has no op_type", label(node));
     for (size_t i = 0; i < node->n_inputs; i++) {
@@ -113,10 +170,17 @@ static ol_status verify_node(const ol_graph *graph, const ol_node *node, const b
     }
     for (size_t i = 0; i < node->n_outputs; i++) {
         const ol_value *v = node->outputs[i];
+        if (v && v->producer && v->producer != node)
+            return ol_fail(err, OL_ERR_INVALID, "value '%s' is produced twice: by node '%s' (%s) and "
+                           "by node '%s' (%s)", v->name, label(v->producer), v->producer->op_type,
+                           label(node), node->op_type);
         if (v && (v->producer != node || v->producer_index != (int)i || v->graph != graph))
             return ol_fail(err, OL_ERR_INTERNAL, "node '%s' (%s) output %zu '%s' does not name the "
                            "node as its producer", label(node), node->op_type, i, v->name);
     }
+    st = verify_implicit_inputs(graph, node, defined_before, err);
+    if (st != OL_OK)
+        return st;
     for (size_t a = 0; a < node->n_attrs; a++) {
         const ol_attr *attr = &node->attrs[a];
         if (!attr->name || !*attr->name)
@@ -128,7 +192,7 @@ static ol_status verify_node(const ol_graph *graph, const ol_node *node, const b
             if (sub->parent != graph || sub->owner != node)
                 return ol_fail(err, OL_ERR_INTERNAL, "subgraph of node '%s' (%s) attribute '%s' is "
                                "not linked to its node", label(node), node->op_type, attr->name);
-            ol_status st = ol_graph_verify(sub, err);
+            st = ol_graph_verify(sub, err);
             if (st != OL_OK) {
                 ol_error_prefix(err, "in subgraph '%s' of node '%s': ", attr->name, label(node));
                 return st;

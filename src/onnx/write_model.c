@@ -21,6 +21,7 @@ typedef struct write_ctx {
     FILE *data_file;          /* external data side file, when used */
     const char *data_name;    /* its name relative to the model */
     uint64_t data_offset;
+    size_t n_external;        /* tensors written to the side file */
     ol_error *err;
     bool oom;
 } write_ctx;
@@ -107,6 +108,7 @@ static bool write_external(write_ctx *ctx, Onnx__TensorProto *msg, const ol_tens
     snprintf(offset, sizeof offset, "%llu", (unsigned long long)ctx->data_offset);
     snprintf(length, sizeof length, "%zu", t->nbytes);
     ctx->data_offset += t->nbytes;
+    ctx->n_external++;
     msg->n_external_data = 3;
     msg->external_data = array(ctx, 3, sizeof *msg->external_data);
     if (!msg->external_data)
@@ -381,10 +383,13 @@ static char *data_file_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    size_t len = strlen(base) + sizeof ".data";
-    char *name = malloc(len);
-    if (name)
-        snprintf(name, len, "%s.data", base);
+    size_t len = strlen(base);
+    /* memcpy, not snprintf: GCC's sanitizer builds flag the latter with -Wformat-truncation. */
+    char *name = malloc(len + sizeof ".data");
+    if (name) {
+        memcpy(name, base, len);
+        memcpy(name + len, ".data", sizeof ".data");
+    }
     return name;
 }
 
@@ -424,7 +429,8 @@ ol_status ol_model_write_file(const ol_model *model, const char *path, const ol_
         goto done;
     }
     /* Side file first: a model that names a data file must never be visible without it. */
-    if (ctx.data_file && (st = ol_atomic_file_commit(&data_file, err)) != OL_OK)
+    /* No tensor reached the threshold: no side file (abort below removes the empty temporary). */
+    if (ctx.data_file && ctx.n_external && (st = ol_atomic_file_commit(&data_file, err)) != OL_OK)
         goto done;
     st = ol_atomic_file_commit(&model_file, err);
 done:
