@@ -5,7 +5,8 @@
  *   "file"          the path as given
  *   "producer"      {"name": str|null, "version": str|null}
  *   "ir_version"    integer
- *   "opsets"        [{"domain": str ("ai.onnx" for the default domain), "version": int}], file order
+ *   "opsets"        [{"domain": str ("" for the default domain, as everywhere in the JSON),
+ *                     "version": int}], in file order
  *   "inputs"        [{"name": str, "dtype": str|null, "shape": SHAPE, "analyzed_shape": SHAPE}]
  *   "outputs"       the same; "shape" is as declared in the file, "analyzed_shape" what the analysis
  *                   used after --overwrite-input-shape, assumed dims and shape inference.
@@ -49,8 +50,8 @@ typedef struct inspect_options {
 typedef struct inspection {
     const char *path;
     ol_model *model;
-    ol_type *declared_inputs;   /* parallel to model->graph->inputs */
-    ol_type *declared_outputs;  /* parallel to model->graph->outputs */
+    ol_type *declared_inputs;  /* parallel to model->graph->inputs */
+    ol_type *declared_outputs; /* parallel to model->graph->outputs */
     ol_assumed_dims assumed;
     ol_model_stats stats;
 } inspection;
@@ -122,18 +123,14 @@ static int parse_options(int argc, char **argv, inspect_options *opts)
     int c;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (c) {
-        case 'j':
-            opts->json = true;
-            break;
+        case 'j': opts->json = true; break;
         case 's': {
             int code = add_shape_option(opts, optarg);
             if (code != 0)
                 return code;
             break;
         }
-        case 'h':
-            print_usage(stdout);
-            return 0;
+        case 'h': print_usage(stdout); return 0;
         case ':':
             fprintf(stderr, PROGRAM ": option '%s' needs a value\n", argv[optind - 1]);
             fprintf(stderr, "Try 'onnx-lite inspect --help'.\n");
@@ -145,7 +142,8 @@ static int parse_options(int argc, char **argv, inspect_options *opts)
         }
     }
     if (argc - optind != 1) {
-        fprintf(stderr, PROGRAM ": %s\n", argc - optind < 1 ? "no MODEL given" : "more than one MODEL given");
+        fprintf(stderr, PROGRAM ": %s\n",
+                argc - optind < 1 ? "no MODEL given" : "more than one MODEL given");
         print_usage(stderr);
         return 2;
     }
@@ -266,16 +264,20 @@ static bool is_listed(const ol_value *value, bool skip_constants)
     return !(skip_constants && value->constant);
 }
 
-static void print_interface(const char *title, ol_value **values, const ol_type *declared, size_t n,
-                            bool skip_constants)
+static int name_width(ol_value **values, size_t n, bool skip_constants, int width)
 {
-    printf("%s\n", title);
-    int width = 0;
     for (size_t i = 0; i < n; i++) {
         int len = (int)strlen(values[i]->name);
         if (is_listed(values[i], skip_constants) && len > width)
             width = len;
     }
+    return width;
+}
+
+static void print_interface(const char *title, ol_value **values, const ol_type *declared, size_t n,
+                            bool skip_constants, int width)
+{
+    printf("%s\n", title);
     size_t listed = 0;
     for (size_t i = 0; i < n; i++) {
         const ol_value *value = values[i];
@@ -297,7 +299,8 @@ static void print_header(const inspection *insp)
 {
     const ol_model *model = insp->model;
     printf("file          %s\n", insp->path);
-    printf("producer      %s%s%s\n", model->producer_name && *model->producer_name ? model->producer_name : "(none)",
+    printf("producer      %s%s%s\n",
+           model->producer_name && *model->producer_name ? model->producer_name : "(none)",
            model->producer_version && *model->producer_version ? " " : "",
            model->producer_version ? model->producer_version : "");
     printf("ir version    %" PRId64 "\n", model->ir_version);
@@ -330,7 +333,8 @@ static void print_weights(const ol_model_stats *stats)
         const ol_weight_total *total = &stats->weights_by_dtype[dtype];
         if (total->elements || total->bytes)
             printf("  %-10s  %15s elements  %15s bytes\n", ol_dtype_name((ol_dtype)dtype),
-                   format_grouped(total->elements, a, sizeof a), format_grouped(total->bytes, b, sizeof b));
+                   format_grouped(total->elements, a, sizeof a),
+                   format_grouped(total->bytes, b, sizeof b));
     }
     printf("\n");
 }
@@ -352,15 +356,16 @@ static void print_histogram(const ol_model_stats *stats)
 static void print_mac_line(const char *label, uint64_t macs, const char *what)
 {
     char scaled[32], grouped[32];
-    printf("%-12s  %-10s (%s)  %s\n", label, format_scaled(macs, scaled, sizeof scaled),
-           format_grouped(macs, grouped, sizeof grouped), what);
+    printf("%-12s  %-10s (%s)%s%s\n", label, format_scaled(macs, scaled, sizeof scaled),
+           format_grouped(macs, grouped, sizeof grouped), *what ? "  " : "", what);
 }
 
 static void print_macs(const ol_model_stats *stats)
 {
     print_mac_line("MACs", stats->linear_macs,
                    "Conv, ConvTranspose, Gemm, MatMul (+ QLinear/Integer forms), bias excluded");
-    print_mac_line("other ops", stats->other_macs, "pooling, normalization, elementwise: not in MACs");
+    print_mac_line("other ops", stats->other_macs,
+                   "pooling, normalization, elementwise: not in MACs");
     print_mac_line("all ops", stats->total_macs, "");
     if (stats->unknown_mac_nodes == 0)
         return;
@@ -370,7 +375,9 @@ static void print_macs(const ol_model_stats *stats)
         const ol_node *node = stats->costs[i].node;
         if (stats->costs[i].macs.known)
             continue;
-        printf(" %s%s(%s)", shown ? ", " : "", node->name && *node->name ? node->name : "", node->op_type);
+        bool named = node->name && *node->name;
+        printf("%s %s%s(%s)", shown ? "," : "", named ? node->name : "", named ? " " : "",
+               node->op_type);
         shown++;
     }
     printf("%s\n", stats->unknown_mac_nodes > shown ? ", ..." : "");
@@ -388,9 +395,11 @@ static void print_heaviest(const ol_model_stats *stats)
         const ol_node *node = top[i]->node;
         const ol_value *output = node->n_outputs ? node->outputs[0] : NULL;
         char scaled[32], shape[SHAPE_TEXT_SIZE];
-        double share = stats->total_macs ? 100.0 * (double)top[i]->macs.macs / (double)stats->total_macs : 0.0;
-        printf("  %-11s %5.1f%%  %-16s %-20s %s\n", format_scaled(top[i]->macs.macs, scaled, sizeof scaled),
-               share, node->op_type, output ? ol_shape_format(&output->type, shape, sizeof shape) : "-",
+        double share =
+            stats->total_macs ? 100.0 * (double)top[i]->macs.macs / (double)stats->total_macs : 0.0;
+        printf("  %-11s %5.1f%%  %-16s %-20s %s\n",
+               format_scaled(top[i]->macs.macs, scaled, sizeof scaled), share, node->op_type,
+               output ? ol_shape_format(&output->type, shape, sizeof shape) : "-",
                node->name && *node->name ? node->name : "(unnamed)");
     }
 }
@@ -399,8 +408,11 @@ static void print_text(const inspection *insp)
 {
     const ol_graph *graph = insp->model->graph;
     print_header(insp);
-    print_interface("inputs", graph->inputs, insp->declared_inputs, graph->n_inputs, true);
-    print_interface("outputs", graph->outputs, insp->declared_outputs, graph->n_outputs, false);
+    int width = name_width(graph->inputs, graph->n_inputs, true, 0);
+    width = name_width(graph->outputs, graph->n_outputs, false, width);
+    print_interface("inputs", graph->inputs, insp->declared_inputs, graph->n_inputs, true, width);
+    print_interface("outputs", graph->outputs, insp->declared_outputs, graph->n_outputs, false,
+                    width);
     print_assumed(&insp->assumed);
     printf("\n");
     print_weights(&insp->stats);
@@ -412,7 +424,8 @@ static void print_text(const inspection *insp)
 /* ---------------------------------------------------------------------------------------------- */
 /* JSON output */
 
-static json_t *interface_json(ol_value **values, const ol_type *declared, size_t n, bool skip_constants)
+static json_t *interface_json(ol_value **values, const ol_type *declared, size_t n,
+                              bool skip_constants)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < n; i++) {
@@ -423,7 +436,8 @@ static json_t *interface_json(ol_value **values, const ol_type *declared, size_t
         json_t *item = json_object();
         int bad = !item;
         bad |= json_object_set_new(item, "name", ol_json_text(values[i]->name));
-        bad |= json_object_set_new(item, "dtype", has_dtype ? json_string(ol_dtype_name(type->elem)) : json_null());
+        bad |= json_object_set_new(
+            item, "dtype", has_dtype ? json_string(ol_dtype_name(type->elem)) : json_null());
         bad |= json_object_set_new(item, "shape", ol_shape_json(type));
         bad |= json_object_set_new(item, "analyzed_shape", ol_shape_json(&values[i]->type));
         if (json_array_append_new(list, item) != 0 || bad) {
@@ -440,7 +454,8 @@ static json_t *opsets_json(const ol_model *model)
     for (size_t i = 0; list && i < model->n_opsets; i++) {
         json_t *item = json_object();
         int bad = !item;
-        bad |= json_object_set_new(item, "domain", ol_json_text(domain_label(model->opsets[i].domain)));
+        bad |= json_object_set_new(
+            item, "domain", ol_json_text(model->opsets[i].domain ? model->opsets[i].domain : ""));
         bad |= json_object_set_new(item, "version", json_integer(model->opsets[i].version));
         if (json_array_append_new(list, item) != 0 || bad) {
             json_decref(list);
@@ -482,10 +497,12 @@ static int print_json(const inspection *insp)
     bad |= json_object_set_new(root, "producer", producer);
     bad |= json_object_set_new(root, "ir_version", json_integer(model->ir_version));
     bad |= json_object_set_new(root, "opsets", opsets_json(model));
-    bad |= json_object_set_new(root, "inputs",
-                               interface_json(graph->inputs, insp->declared_inputs, graph->n_inputs, true));
-    bad |= json_object_set_new(root, "outputs",
-                               interface_json(graph->outputs, insp->declared_outputs, graph->n_outputs, false));
+    bad |= json_object_set_new(
+        root, "inputs",
+        interface_json(graph->inputs, insp->declared_inputs, graph->n_inputs, true));
+    bad |= json_object_set_new(
+        root, "outputs",
+        interface_json(graph->outputs, insp->declared_outputs, graph->n_outputs, false));
     bad |= json_object_set_new(root, "assumed_dims", assumed_json(&insp->assumed));
     bad |= ol_model_stats_add_json(root, &insp->stats, TOP_LAYERS) != 0;
     if (!bad)
@@ -511,7 +528,10 @@ int ol_cmd_inspect(int argc, char **argv)
     inspection insp = {0};
     ol_error err = {0};
     if (analyze(&opts, &insp, &err) != OL_OK) {
-        fprintf(stderr, PROGRAM ": %s: %s\n", opts.path, err.message);
+        /* The reader's messages already name the file; the analysis's do not. */
+        if (!strstr(err.message, opts.path))
+            ol_error_prefix(&err, "%s: ", opts.path);
+        fprintf(stderr, PROGRAM ": %s\n", err.message);
         code = 1;
     } else if (opts.json) {
         code = print_json(&insp);
