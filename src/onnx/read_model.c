@@ -14,8 +14,15 @@ static void free_model_proto(void *base, size_t size)
     onnx__model_proto__free_unpacked(base, NULL);
 }
 
+/* Real models import a handful of domains; the IR looks opsets up linearly (per import and per
+ * node), so a crafted file with tens of thousands would take minutes to read. */
+#define MAX_OPSET_IMPORTS 1024
+
 static ol_status read_opsets(ol_model *model, const Onnx__ModelProto *msg, ol_error *err)
 {
+    if (msg->n_opset_import > MAX_OPSET_IMPORTS)
+        return ol_fail(err, OL_ERR_UNSUPPORTED, "model imports %zu opsets, more than the %d supported",
+                       msg->n_opset_import, MAX_OPSET_IMPORTS);
     for (size_t i = 0; i < msg->n_opset_import; i++) {
         const Onnx__OperatorSetIdProto *op = msg->opset_import[i];
         const char *domain = op->domain ? op->domain : "";
@@ -94,6 +101,9 @@ ol_status ol_model_read_buffer(const void *data, size_t size, const char *dir, o
     *out = NULL;
     if (size == 0)
         return ol_fail(err, OL_ERR_PARSE, "file is empty");
+    ol_status st = ol_pb_check_wire(&onnx__model_proto__descriptor, data, size, err);
+    if (st != OL_OK)
+        return st;
     Onnx__ModelProto *msg = onnx__model_proto__unpack(NULL, size, data);
     if (!msg)
         return ol_fail(err, OL_ERR_PARSE, "not a valid ONNX protobuf (truncated or corrupted)");
@@ -107,18 +117,18 @@ ol_status ol_model_read_file(const char *path, ol_model **out, ol_error *err)
     const uint8_t *base;
     size_t size;
     ol_status st = ol_map_file(path, &blob, &base, &size, err);
-    if (st == OL_OK) {
-        char *copy = strdup(path);
-        if (!copy) {
-            st = ol_fail(err, OL_ERR_NOMEM, "out of memory");
-        } else {
-            /* The mapping is dropped right after decoding: the decoded message owns its bytes, so
-             * peak memory is about twice the file while reading and once afterwards. */
-            st = ol_model_read_buffer(base, size, dirname(copy), out, err);
-            free(copy);
-        }
-        ol_blob_release(blob);
+    if (st != OL_OK)
+        return st;   /* the message already names the file */
+    char *copy = strdup(path);
+    if (!copy) {
+        st = ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    } else {
+        /* The mapping is dropped right after decoding: the decoded message owns its bytes, so
+         * peak memory is about twice the file while reading and once afterwards. */
+        st = ol_model_read_buffer(base, size, dirname(copy), out, err);
+        free(copy);
     }
+    ol_blob_release(blob);
     if (st != OL_OK)
         ol_error_prefix(err, "%s: ", path);
     return st;
