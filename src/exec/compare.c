@@ -38,6 +38,16 @@ void ol_compare_tensors(const ol_ktensor *got, const ol_ktensor *expected, doubl
         return;
     }
     int64_t n = ol_ktensor_numel(got);
+    if (!ol_elem_numeric(got->dtype)) {
+        /* Packed sub-byte, float8 and float4 types: the expected bytes are exact, compare them. */
+        size_t bytes = ol_ktensor_nbytes(got);
+        if (bytes == SIZE_MAX || (bytes && memcmp(got->data, expected->data, bytes) != 0)) {
+            snprintf(r->reason, sizeof r->reason, "%s bytes differ", ol_dtype_name(got->dtype));
+            return;
+        }
+        r->match = true;
+        return;
+    }
     bool floats = ol_elem_is_float(got->dtype);
     if (!floats && (got->dtype == OL_INT64 || got->dtype == OL_UINT64)) {
         /* 64-bit integers do not fit a double exactly: compare bytes. */

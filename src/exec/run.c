@@ -187,7 +187,8 @@ ol_status ol_op_alias_output(ol_op_ctx *ctx, size_t i, size_t in, int rank, cons
         ol_ktensor *out = ol_op_output(ctx, i, src->dtype, rank, dims);
         if (!out)
             return ctx->err->status;
-        memcpy(out->data, src->data, bytes);
+        if (bytes)   /* an empty input may have no data pointer at all */
+            memcpy(out->data, src->data, bytes);
         return OL_OK;
     }
     ol_ktensor_set_shape(&slot->t, src->dtype, rank, dims);

@@ -131,7 +131,8 @@ static void replan(ol_session *s)
     alloc_record *records = malloc((plan->n_recording ? plan->n_recording : 1) * sizeof *records);
     if (!records)
         return;   /* keep running from the heap */
-    memcpy(records, plan->recording, plan->n_recording * sizeof *records);
+    if (plan->n_recording)   /* recording is NULL when the graph made no allocation */
+        memcpy(records, plan->recording, plan->n_recording * sizeof *records);
     size_t size = ol_plan_offsets(records, plan->n_recording);
     uint8_t *arena = size == SIZE_MAX ? NULL : aligned_alloc(64, (size + 63) / 64 * 64 + 64);
     if (!arena) {

@@ -1,5 +1,6 @@
 /* Structural invariants of the IR. Passes run it after every change in tests, so messages name the
  * node and value that break a rule. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,66 @@ static bool has_use(const ol_value *value, const ol_node *node, int index)
         if (value->uses[i].node == node && value->uses[i].index == index)
             return true;
     return false;
+}
+
+static int cmp_uses(const void *a, const void *b)
+{
+    const ol_use *x = a, *y = b;
+    if (x->node != y->node)
+        return (uintptr_t)x->node < (uintptr_t)y->node ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Whether each explicit use of every value is recorded once and nothing else is: a value's use
+ * count is compared with the input slots that read it, and a slot is only searched for in a use list
+ * when the counts differ. Searching for every slot would be quadratic for a value read by
+ * 100k inputs. `exact[id]` is set for the values whose use lists match. */
+static ol_status check_use_counts(const ol_graph *graph, bool *exact, ol_error *err)
+{
+    size_t n_ids = graph->next_value_id;
+    size_t *slots = calloc(n_ids ? n_ids : 1, sizeof *slots);
+    if (!slots)
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory verifying a graph");
+    for (size_t i = 0; i < graph->n_nodes; i++) {
+        const ol_node *node = graph->nodes[i];
+        for (size_t k = 0; !node->erased && k < node->n_inputs; k++) {
+            const ol_value *v = node->inputs[k];
+            if (v && v->graph == graph && v->id < n_ids)
+                slots[v->id]++;
+        }
+    }
+    ol_status st = OL_OK;
+    ol_use *sorted = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < graph->n_values && st == OL_OK; i++) {
+        const ol_value *v = graph->values[i];
+        if (v->erased || v->id >= n_ids)
+            continue;
+        size_t n = 0;
+        if (v->n_uses > cap) {
+            ol_use *grown = realloc(sorted, v->n_uses * sizeof *grown);
+            if (!grown) {
+                st = ol_fail(err, OL_ERR_NOMEM, "out of memory verifying a graph");
+                break;
+            }
+            sorted = grown;
+            cap = v->n_uses;
+        }
+        for (size_t u = 0; u < v->n_uses; u++)
+            if (v->uses[u].index != OL_IMPLICIT_USE && v->uses[u].node->graph == graph)
+                sorted[n++] = v->uses[u];
+        if (n > 1)
+            qsort(sorted, n, sizeof *sorted, cmp_uses);
+        for (size_t u = 1; u < n && st == OL_OK; u++)
+            if (cmp_uses(&sorted[u - 1], &sorted[u]) == 0)
+                st = ol_fail(err, OL_ERR_INTERNAL, "value '%s' records its use as input %d of node "
+                             "'%s' (%s) twice", v->name, sorted[u].index, label(sorted[u].node),
+                             sorted[u].node->op_type);
+        exact[v->id] = n == slots[v->id];
+    }
+    free(sorted);
+    free(slots);
+    return st;
 }
 
 static bool graph_is_ancestor(const ol_graph *ancestor, const ol_graph *graph)
@@ -145,7 +206,7 @@ static ol_status verify_implicit_inputs(const ol_graph *graph, const ol_node *no
 }
 
 static ol_status verify_node(const ol_graph *graph, const ol_node *node, const bool *defined_before,
-                             ol_error *err)
+                             const bool *exact_uses, ol_error *err)
 {
     ol_status st;
     if (!node->op_type || !*node->op_type)
@@ -157,7 +218,7 @@ static ol_status verify_node(const ol_graph *graph, const ol_node *node, const b
         if (v->erased || v->graph != graph)
             return ol_fail(err, OL_ERR_INVALID, "node '%s' (%s) input %zu '%s' is not a value of "
                            "its graph", label(node), node->op_type, i, v->name);
-        if (!has_use(v, node, (int)i))
+        if (!exact_uses[v->id] && !has_use(v, node, (int)i))
             return ol_fail(err, OL_ERR_INTERNAL, "node '%s' (%s) reads '%s' but the value's use "
                            "list does not record it", label(node), node->op_type, v->name);
         if (!v->producer && !v->is_input && !v->constant && !v->sparse.size && !v->outer)
@@ -205,17 +266,24 @@ static ol_status verify_node(const ol_graph *graph, const ol_node *node, const b
 ol_status ol_graph_verify(const ol_graph *graph, ol_error *err)
 {
     ol_status st = OL_OK;
-    bool *defined_before = calloc(graph->next_value_id ? graph->next_value_id : 1, sizeof *defined_before);
-    if (!defined_before)
+    size_t n_ids = graph->next_value_id ? graph->next_value_id : 1;
+    bool *defined_before = calloc(n_ids, sizeof *defined_before);
+    bool *exact_uses = calloc(n_ids, sizeof *exact_uses);
+    if (!defined_before || !exact_uses) {
+        free(defined_before);
+        free(exact_uses);
         return ol_fail(err, OL_ERR_NOMEM, "out of memory verifying a graph");
+    }
     for (size_t i = 0; i < graph->n_values && st == OL_OK; i++)
         if (!graph->values[i]->erased)
             st = verify_value(graph, graph->values[i], err);
+    if (st == OL_OK)
+        st = check_use_counts(graph, exact_uses, err);
     for (size_t i = 0; i < graph->n_nodes && st == OL_OK; i++) {
         const ol_node *node = graph->nodes[i];
         if (node->erased)
             continue;
-        st = verify_node(graph, node, defined_before, err);
+        st = verify_node(graph, node, defined_before, exact_uses, err);
         for (size_t k = 0; k < node->n_outputs; k++)
             if (node->outputs[k])
                 defined_before[node->outputs[k]->id] = true;
@@ -226,6 +294,7 @@ ol_status ol_graph_verify(const ol_graph *graph, ol_error *err)
             st = ol_fail(err, OL_ERR_INVALID, "graph output '%s' is never defined", v->name);
     }
     free(defined_before);
+    free(exact_uses);
     return st;
 }
 

@@ -16,6 +16,11 @@ bool ol_pb_tensor_extras(const Onnx__TensorProto *msg, ol_bytes *out);
 bool ol_pb_value_info_extras(const Onnx__ValueInfoProto *msg, ol_bytes *out);
 bool ol_pb_model_envelope(const Onnx__ModelProto *msg, ol_bytes *out);
 
+/* Checks bytes about to be unpacked as `desc`: nesting depth (protobuf-c recurses without a limit)
+ * and tags that protobuf-c accepts but cannot write back. */
+ol_status ol_pb_check_wire(const ProtobufCMessageDescriptor *desc, const void *data, size_t size,
+                           ol_error *err);
+
 /* Reading context: where external data may come from and which files are mapped. */
 typedef struct ol_mapped_file {
     char *path;

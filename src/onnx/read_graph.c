@@ -28,12 +28,8 @@ static ol_value *lookup(ol_read_ctx *ctx, ol_graph *graph, const char *name)
     ol_value *outer = lookup(ctx, graph->parent, name);
     if (!outer)
         return NULL;
-    v = ol_graph_add_outer_ref(graph, outer, ctx->err);
-    if (v && !ol_value_add_use(outer, graph->owner, OL_IMPLICIT_USE)) {
-        ol_fail(ctx->err, OL_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    return v;
+    /* add_outer_ref records the implicit use on graph->owner. */
+    return ol_graph_add_outer_ref(graph, outer, ctx->err);
 }
 
 static ol_status read_attr(ol_read_ctx *ctx, ol_node *node, const Onnx__AttributeProto *msg,
@@ -125,10 +121,15 @@ static ol_status read_attr(ol_read_ctx *ctx, ol_node *node, const Onnx__Attribut
 
 static ol_status read_value_info(ol_read_ctx *ctx, ol_value *value, const Onnx__ValueInfoProto *msg)
 {
-    if (msg->type && ol_read_type(msg->type, &value->type, ctx->err) != OL_OK) {
+    /* An empty TypeProto says nothing: it must not erase the type an initializer already gave the
+     * value (the writer would drop it, and a second read would then keep it). */
+    if (msg->type && msg->type->value_case != ONNX__TYPE_PROTO__VALUE__NOT_SET &&
+        ol_read_type(msg->type, &value->type, ctx->err) != OL_OK) {
         ol_error_prefix(ctx->err, "value '%s': ", value->name);
         return ctx->err->status;
     }
+    /* A value may be described twice (a graph input that is also an output): the last one wins. */
+    free(value->extras.data);
     if (!ol_pb_value_info_extras(msg, &value->extras))
         return ol_fail(ctx->err, OL_ERR_NOMEM, "out of memory");
     return OL_OK;
@@ -218,6 +219,32 @@ static ol_status create_nodes(ol_read_ctx *ctx, ol_graph *graph, const Onnx__Gra
     return OL_OK;
 }
 
+static int cmp_attr_names(const void *a, const void *b)
+{
+    const Onnx__AttributeProto *x = *(Onnx__AttributeProto *const *)a;
+    const Onnx__AttributeProto *y = *(Onnx__AttributeProto *const *)b;
+    return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+/* Duplicate attribute names, found on a sorted copy: comparing every pair would take minutes on a
+ * crafted node with tens of thousands of attributes. */
+static ol_status check_duplicate_attrs(ol_read_ctx *ctx, const Onnx__NodeProto *nm, const char *label)
+{
+    if (nm->n_attribute < 2)
+        return OL_OK;
+    Onnx__AttributeProto **sorted = malloc(nm->n_attribute * sizeof *sorted);
+    if (!sorted)
+        return ol_fail(ctx->err, OL_ERR_NOMEM, "out of memory");
+    memcpy(sorted, nm->attribute, nm->n_attribute * sizeof *sorted);
+    qsort(sorted, nm->n_attribute, sizeof *sorted, cmp_attr_names);
+    ol_status st = OL_OK;
+    for (size_t a = 1; a < nm->n_attribute && st == OL_OK; a++)
+        if (sorted[a]->name && *sorted[a]->name && cmp_attr_names(&sorted[a - 1], &sorted[a]) == 0)
+            st = ol_fail(ctx->err, OL_ERR_INVALID, "%s has attribute '%s' twice", label, sorted[a]->name);
+    free(sorted);
+    return st;
+}
+
 /* Second half: inputs (now that every name in this graph exists) and attributes with subgraphs. */
 static ol_status connect_nodes(ol_read_ctx *ctx, ol_graph *graph, const Onnx__GraphProto *msg,
                                size_t first_node)
@@ -227,14 +254,11 @@ static ol_status connect_nodes(ol_read_ctx *ctx, ol_graph *graph, const Onnx__Gr
         const Onnx__NodeProto *nm = msg->node[i];
         ol_node *node = graph->nodes[first_node + i];
         node_label(nm, i, label, sizeof label);
+        if (check_duplicate_attrs(ctx, nm, label) != OL_OK)
+            return ctx->err->status;
         if (nm->n_attribute && !(node->attrs = calloc(nm->n_attribute, sizeof *node->attrs)))
             return ol_fail(ctx->err, OL_ERR_NOMEM, "out of memory");
         for (size_t a = 0; a < nm->n_attribute; a++) {
-            for (size_t b = 0; b < a; b++)
-                if (nm->attribute[a]->name && nm->attribute[b]->name &&
-                    strcmp(nm->attribute[a]->name, nm->attribute[b]->name) == 0)
-                    return ol_fail(ctx->err, OL_ERR_INVALID, "%s has attribute '%s' twice", label,
-                                   nm->attribute[a]->name);
             node->n_attrs++;
             if (read_attr(ctx, node, nm->attribute[a], &node->attrs[a], label) != OL_OK)
                 return ctx->err->status;

@@ -59,9 +59,20 @@ static char *resolve_location(ol_read_ctx *ctx, const char *location, const char
         return NULL;
     }
     if (!*location || location[0] == '/') {
-        ol_fail(ctx->err, OL_ERR_INVALID, "%s: external data path '%s' must be relative to the "
-                "model's folder", what, location);
+        ol_fail(ctx->err, OL_ERR_INVALID, "%s: external data path '%s' is %s; it must be relative to "
+                "the model's folder", what, location, *location ? "absolute" : "empty");
         return NULL;
+    }
+    /* ".." is refused before the file system is asked, so the answer does not depend on (or reveal)
+     * whether the file outside exists. Symlinks that lead out are caught after realpath below. */
+    for (const char *c = location; *c;) {
+        size_t len = strcspn(c, "/");
+        if (len == 2 && c[0] == '.' && c[1] == '.') {
+            ol_fail(ctx->err, OL_ERR_INVALID, "%s: external data path '%s' points outside the model's "
+                    "folder ('..' is not allowed)", what, location);
+            return NULL;
+        }
+        c += len + (c[len] == '/');
     }
     size_t len = strlen(ctx->real_dir) + strlen(location) + 2;
     char *joined = malloc(len);
@@ -173,6 +184,44 @@ static ol_tensor *read_external(ol_read_ctx *ctx, const Onnx__TensorProto *msg, 
     return t;
 }
 
+/* Bytes the typed repeated field that holds `dtype` converts to (the same rules as typed_to_raw). */
+static size_t typed_bytes(const Onnx__TensorProto *msg, ol_dtype dtype)
+{
+    unsigned bits = ol_dtype_bits(dtype);
+    switch (dtype) {
+    case OL_FLOAT:
+    case OL_COMPLEX64: return msg->n_float_data * sizeof(float);
+    case OL_DOUBLE:
+    case OL_COMPLEX128: return msg->n_double_data * sizeof(double);
+    case OL_INT64: return msg->n_int64_data * sizeof(int64_t);
+    case OL_UINT32:
+    case OL_UINT64: return msg->n_uint64_data * (bits / 8);
+    default: return bits >= 8 ? msg->n_int32_data * (bits / 8) : msg->n_int32_data;
+    }
+}
+
+/* The element count the dims declare. Checked before anything of that size is allocated: a file
+ * may declare a tensor of 2^60 elements and hold a few bytes. */
+static bool declared_numel(ol_read_ctx *ctx, const Onnx__TensorProto *msg, const char *what,
+                           int64_t *numel)
+{
+    int64_t n = 1;
+    for (size_t i = 0; i < msg->n_dims; i++) {
+        if (msg->dims[i] < 0) {
+            ol_fail(ctx->err, OL_ERR_INVALID, "%s: dimension %zu is negative (%lld)", what, i,
+                    (long long)msg->dims[i]);
+            return false;
+        }
+        if (__builtin_mul_overflow(n, msg->dims[i], &n)) {
+            ol_fail(ctx->err, OL_ERR_INVALID, "%s: its %zu dimensions overflow: the element count is "
+                    "too large for int64", what, msg->n_dims);
+            return false;
+        }
+    }
+    *numel = n;
+    return true;
+}
+
 /* Converts the typed repeated fields into raw little-endian bytes. */
 static bool typed_to_raw(const Onnx__TensorProto *msg, ol_tensor *t, ol_read_ctx *ctx, const char *what)
 {
@@ -251,9 +300,23 @@ ol_tensor *ol_read_tensor(ol_read_ctx *ctx, const Onnx__TensorProto *msg, const 
     }
     ol_dtype dtype = msg->data_type;
     ol_tensor *t = NULL;
+    int64_t numel;
+    if (!declared_numel(ctx, msg, what, &numel))
+        return NULL;
+    size_t need = dtype == OL_STRING ? 0 : ol_dtype_storage_bytes(dtype, numel);
+    if (need == SIZE_MAX) {
+        ol_fail(ctx->err, OL_ERR_INVALID, "%s: %lld elements of %s are too large to hold in memory",
+                what, (long long)numel, ol_dtype_name(dtype));
+        return NULL;
+    }
     if (msg->has_data_location && msg->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
         t = read_external(ctx, msg, msg->dims, what);
     } else if (dtype == OL_STRING) {
+        if ((uint64_t)numel != msg->n_string_data) {
+            ol_fail(ctx->err, OL_ERR_INVALID, "%s holds %zu strings but its shape needs %lld", what,
+                    msg->n_string_data, (long long)numel);
+            return NULL;
+        }
         t = ol_tensor_create(dtype, (int)msg->n_dims, msg->dims, ctx->err);
         if (t && t->n_strings != msg->n_string_data) {
             ol_fail(ctx->err, OL_ERR_INVALID, "%s holds %zu strings but its shape needs %zu", what,
@@ -271,9 +334,22 @@ ol_tensor *ol_read_tensor(ol_read_ctx *ctx, const Onnx__TensorProto *msg, const 
             }
         }
     } else if (msg->has_raw_data) {
+        if (msg->raw_data.len != need) {
+            ol_fail(ctx->err, OL_ERR_INVALID, "%s: raw_data has %zu bytes but its shape needs %zu "
+                    "(%lld elements of %s): data is %s", what, msg->raw_data.len, need,
+                    (long long)numel, ol_dtype_name(dtype), msg->raw_data.len < need ? "too short"
+                    : "too long");
+            return NULL;
+        }
         t = ol_tensor_create_borrowed(dtype, (int)msg->n_dims, msg->dims, msg->raw_data.data,
                                       msg->raw_data.len, ctx->message, ctx->err);
     } else {
+        size_t have = typed_bytes(msg, dtype);
+        if (have != need) {
+            ol_fail(ctx->err, OL_ERR_INVALID, "%s holds %zu bytes of %s data but its shape needs %zu",
+                    what, have, ol_dtype_name(dtype), need);
+            return NULL;
+        }
         t = ol_tensor_create(dtype, (int)msg->n_dims, msg->dims, ctx->err);
         if (t && !typed_to_raw(msg, t, ctx, what)) {
             ol_tensor_destroy(t);

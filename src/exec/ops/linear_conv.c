@@ -1,0 +1,157 @@
+/* Conv and ConvTranspose (all opsets: the semantics did not change, newer versions only add
+ * types): attributes and shapes here, the arithmetic in kernels/conv. */
+#include <string.h>
+
+#include "exec/ops/linear_ops.h"
+#include "kernels/conv.h"
+
+static bool conv_dtype(ol_dtype t)
+{
+    return t == OL_FLOAT || t == OL_DOUBLE;
+}
+
+/* X, W and the optional B: same float type, W of X's rank, B a vector of `channels`. */
+static ol_status check_operands(ol_op_ctx *ctx, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b)
+{
+    if (!x || !w)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "needs inputs X and W");
+    if (!conv_dtype(x->dtype))
+        return ol_op_fail(ctx, OL_ERR_UNSUPPORTED, "input type %s is not supported", ol_dtype_name(x->dtype));
+    if (w->dtype != x->dtype || (b && b->dtype != x->dtype))
+        return ol_op_fail(ctx, OL_ERR_INVALID, "X, W and B must share one type");
+    if (x->rank < 3 || w->rank != x->rank)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "X (rank %d) and W (rank %d) need equal ranks of at least 3",
+                          x->rank, w->rank);
+    if (b && b->rank != 1)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "B must be a vector");
+    return OL_OK;
+}
+
+static ol_status read_group(ol_op_ctx *ctx, int64_t channels, int64_t *group)
+{
+    *group = ol_node_attr_int(ol_op_node(ctx), "group", 1);
+    if (*group < 1 || channels % *group != 0)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "group %lld does not divide the %lld input channels",
+                          (long long)*group, (long long)channels);
+    return OL_OK;
+}
+
+ol_status ol_run_conv(ol_op_ctx *ctx)
+{
+    const ol_ktensor *x = ol_op_input(ctx, 0), *w = ol_op_input(ctx, 1), *b = ol_op_input(ctx, 2);
+    ol_status st = check_operands(ctx, x, w, b);
+    if (st != OL_OK)
+        return st;
+    int spatial = x->rank - 2;
+    ol_conv_params p = {.threads = ol_op_threads(ctx)};
+    ol_auto_pad mode;
+    bool pads_given;
+    if ((st = read_group(ctx, x->dims[1], &p.group)) != OL_OK ||
+        (st = ol_linear_read_window(ctx, spatial, w->dims + 2, &p.win, &mode, &pads_given)) != OL_OK)
+        return st;
+    int64_t M = w->dims[0];
+    if (w->dims[1] * p.group != x->dims[1] || M % p.group != 0)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "W [%lld, %lld, ...] does not fit %lld input channels in %lld groups",
+                          (long long)M, (long long)w->dims[1], (long long)x->dims[1], (long long)p.group);
+    if (b && b->dims[0] != M)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "B has %lld values for %lld output channels",
+                          (long long)b->dims[0], (long long)M);
+    int64_t dims[OL_KMAX_RANK] = {x->dims[0], M};
+    if (!ol_window_resolve(&p.win, x->dims + 2, mode, false, dims + 2))
+        return ol_op_fail(ctx, OL_ERR_INVALID, "the kernel does not fit the padded input");
+    int64_t out_size = 1, k_size = w->dims[1];
+    for (int d = 0; d < spatial; d++) {
+        out_size *= dims[2 + d];
+        k_size *= w->dims[2 + d];
+    }
+    int64_t blas[] = {M / p.group, k_size, out_size};
+    if ((st = ol_linear_check_blas_dims(ctx, blas, 3)) != OL_OK)
+        return st;
+    ol_ktensor *y = ol_op_output(ctx, 0, x->dtype, x->rank, dims);
+    if (!y)
+        return ol_op_error(ctx)->status;
+    size_t bytes = ol_conv_scratch_bytes(&p, x, w, y);
+    void *scratch = NULL;
+    if (bytes && !(scratch = ol_op_scratch(ctx, bytes)))
+        return ol_op_error(ctx)->status;
+    ol_conv(&p, x, w, b, y, scratch);
+    return OL_OK;
+}
+
+/* Floor division, as the ONNX reference splits a (possibly negative) total padding. */
+static int64_t floor_half(int64_t v)
+{
+    return v >= 0 ? v / 2 : -((-v + 1) / 2);
+}
+
+ol_status ol_run_conv_transpose(ol_op_ctx *ctx)
+{
+    const ol_ktensor *x = ol_op_input(ctx, 0), *w = ol_op_input(ctx, 1), *b = ol_op_input(ctx, 2);
+    ol_status st = check_operands(ctx, x, w, b);
+    if (st != OL_OK)
+        return st;
+    const ol_node *node = ol_op_node(ctx);
+    int spatial = x->rank - 2;
+    ol_conv_params p = {.threads = ol_op_threads(ctx)};
+    ol_auto_pad mode;
+    bool pads_given;
+    if ((st = read_group(ctx, x->dims[1], &p.group)) != OL_OK ||
+        (st = ol_linear_read_window(ctx, spatial, w->dims + 2, &p.win, &mode, &pads_given)) != OL_OK)
+        return st;
+    if (w->dims[0] != x->dims[1])
+        return ol_op_fail(ctx, OL_ERR_INVALID, "W has %lld input channels, X has %lld", (long long)w->dims[0],
+                          (long long)x->dims[1]);
+    int64_t M = w->dims[1] * p.group;
+    if (b && b->dims[0] != M)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "B has %lld values for %lld output channels",
+                          (long long)b->dims[0], (long long)M);
+    size_t n_out_pad = 0, n_shape = 0;
+    const int64_t *out_pad = ol_node_attr_ints(node, "output_padding", &n_out_pad);
+    const int64_t *shape = ol_node_attr_ints(node, "output_shape", &n_shape);
+    if (out_pad && n_out_pad != (size_t)spatial)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "output_padding has %zu values for %d axes", n_out_pad, spatial);
+    /* output_shape may also be given with the batch and channel dims. */
+    if (shape && n_shape == (size_t)spatial + 2)
+        shape += 2;
+    else if (shape && n_shape != (size_t)spatial)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "output_shape has %zu values for %d axes", n_shape, spatial);
+    bool same = mode == OL_AUTO_PAD_SAME_UPPER || mode == OL_AUTO_PAD_SAME_LOWER;
+    int64_t dims[OL_KMAX_RANK] = {x->dims[0], M};
+    for (int d = 0; d < spatial; d++) {
+        int64_t in = x->dims[2 + d], s = p.win.stride[d], extra = out_pad ? out_pad[d] : 0;
+        int64_t full = s * (in - 1) + extra + ol_window_extent(&p.win, d);
+        if (same && !pads_given) {
+            /* Pads follow from the requested size (input * stride by default). */
+            int64_t out = shape ? shape[d] : in * s, total = full - out, half = floor_half(total);
+            p.win.pad_begin[d] = mode == OL_AUTO_PAD_SAME_UPPER ? half : total - half;
+            p.win.pad_end[d] = total - p.win.pad_begin[d];
+            dims[2 + d] = out;
+        } else {
+            if (mode == OL_AUTO_PAD_VALID)
+                p.win.pad_begin[d] = p.win.pad_end[d] = 0;
+            else if (p.win.pad_begin[d] < 0 || p.win.pad_end[d] < 0)
+                return ol_op_fail(ctx, OL_ERR_INVALID, "pads must not be negative");
+            dims[2 + d] = shape ? shape[d] : full - p.win.pad_begin[d] - p.win.pad_end[d];
+        }
+        if (dims[2 + d] < 0 || in < 1)
+            return ol_op_fail(ctx, OL_ERR_INVALID, "output size %lld along spatial axis %d is invalid",
+                              (long long)dims[2 + d], d);
+    }
+    int64_t in_size = 1, rows = w->dims[1];
+    for (int d = 0; d < spatial; d++) {
+        in_size *= x->dims[2 + d];
+        rows *= w->dims[2 + d];
+    }
+    int64_t blas[] = {rows, in_size, x->dims[1] / p.group};
+    if ((st = ol_linear_check_blas_dims(ctx, blas, 3)) != OL_OK)
+        return st;
+    ol_ktensor *y = ol_op_output(ctx, 0, x->dtype, x->rank, dims);
+    if (!y)
+        return ol_op_error(ctx)->status;
+    size_t bytes = ol_conv_transpose_scratch_bytes(&p, x, w);
+    void *scratch = NULL;
+    if (bytes && !(scratch = ol_op_scratch(ctx, bytes)))
+        return ol_op_error(ctx)->status;
+    ol_conv_transpose(&p, x, w, b, y, scratch);
+    return OL_OK;
+}
