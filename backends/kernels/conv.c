@@ -30,7 +30,7 @@ bool ol_conv_is_depthwise(const ol_conv_params *p, const ol_ktensor *x, const ol
     return p->group > 1 && p->group == x->dims[1] && w->dims[0] == p->group && w->dims[1] == 1;
 }
 
-/* The depthwise kernel covers 1-D and 2-D float32 without its own scratch. */
+/* The depthwise kernel covers 1-D and 2-D float32. */
 static bool use_depthwise_kernel(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w)
 {
     return x->dtype == OL_FLOAT && p->win.spatial <= 2 && ol_conv_is_depthwise(p, x, w);
@@ -61,6 +61,8 @@ size_t ol_conv_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const
     size_t elem = x->dtype == OL_DOUBLE ? sizeof(double) : sizeof(float);
     if (use_depthwise_kernel(p, x, w))
         return ol_conv_depthwise_scratch_bytes(p, x->dims + 2, y->dims + 2);
+    if (ol_conv_winograd_applies(p, x, w))
+        return ol_conv_winograd_scratch_bytes(p, x, w, y);
     if (ol_conv_is_pointwise(&p->win))
         return 0;
     int64_t K = w->dims[1] * product(p->win.kernel, s), oprod = product(y->dims + 2, s);
@@ -180,11 +182,11 @@ DEFINE_IM2COL_ND(double, im2col_nd_f64)
                     } else {                                                                        \
                         IM2COL_ND(xg, Cg, xt->dims + 2, &p->win, yt->dims + 2, j0, nt, col, threads); \
                     }                                                                               \
-                    for (int64_t m = 0; m < Mg; m++) {                                              \
+                    for (int64_t m = 0; m < Mg && (bias || K == 0); m++) {                          \
                         T v = bias ? bias[g * Mg + m] : (T)0, *row = yg + m * oprod + j0;           \
-                        if (bias || K == 0)                                                         \
-                            for (int64_t j = 0; j < nt; j++)                                        \
-                                row[j] = v;                                                         \
+                        _Pragma("omp simd")                                                         \
+                        for (int64_t j = 0; j < nt; j++)                                            \
+                            row[j] = v;                                                             \
                     }                                                                               \
                     if (K > 0)                                                                      \
                         GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)nt, (int)K, 1, \
@@ -209,9 +211,11 @@ void ol_conv(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, 
         ol_window_as_2d(&p->win, x->dims + 2, y->dims + 2, &w2, xd + 2, yd + 2);
         ol_conv_params p2 = *p;
         p2.win = w2;
-        float *zeros = scratch;
-        memset(zeros, 0, (size_t)xd[3] * sizeof(float));
-        ol_conv_depthwise_f32(&p2, x->data, xd, w->data, b ? b->data : NULL, y->data, yd, zeros);
+        ol_conv_depthwise_f32(&p2, x->data, xd, w->data, b ? b->data : NULL, y->data, yd, scratch);
+        return;
+    }
+    if (ol_conv_winograd_applies(p, x, w)) {
+        ol_conv_winograd(p, x, w, b, y, scratch);
         return;
     }
     if (x->dtype == OL_DOUBLE)

@@ -31,11 +31,22 @@ void ol_conv(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, 
              ol_ktensor *y, void *scratch);
 
 /* The depthwise kernel for float32, 1-D or 2-D (a 1-D input is a 2-D one with height 1):
- * x [N, C, H, W], w [C, 1, KH, KW], bias [C] or NULL, y [N, C, OH, OW]. `zeros` holds at least W
- * zero floats (the rows above and below the input). Specialized paths for 3x3 stride 1 and 2 without
- * dilation. Exposed for tests and benchmarks; ol_conv routes here. */
+ * x [N, C, H, W], w [C, 1, KH, KW], bias [C] or NULL, y [N, C, OH, OW]; p->win is 2-D. A
+ * register-blocked path serves 3x3 filters at stride 1 and 2 on rows of 16 outputs or more; every
+ * other shape goes through stride-phase planes with one vectorized pass per tap. Exposed for tests
+ * and benchmarks; ol_conv routes here. scratch holds ol_conv_depthwise_scratch_bytes(p, {H, W},
+ * {OH, OW}) bytes. */
+size_t ol_conv_depthwise_scratch_bytes(const ol_conv_params *p, const int64_t *in, const int64_t *out);
 void ol_conv_depthwise_f32(const ol_conv_params *p, const float *x, const int64_t *x_dims, const float *w,
-                           const float *bias, float *y, const int64_t *y_dims, const float *zeros);
+                           const float *bias, float *y, const int64_t *y_dims, void *scratch);
+
+/* Winograd F(2x2, 3x3) for float32 3x3 stride-1 undilated ungrouped convolutions with at least 16
+ * input and output channels and 400 output positions; ol_conv routes there. */
+bool ol_conv_winograd_applies(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w);
+size_t ol_conv_winograd_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w,
+                                      const ol_ktensor *y);
+void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
+                      ol_ktensor *y, void *scratch);
 
 /* Transposed convolution: x [N, C, in...], w [C, M/group, k...], y [N, M, out...] with
  * out[d] = (in[d]-1)*stride - pad_begin - pad_end + extent + output_padding (or the shape the

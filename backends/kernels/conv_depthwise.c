@@ -2,13 +2,14 @@
  * channel. Planes are independent, so they are spread over OpenMP threads. Within a plane the
  * interior columns run without bounds checks over contiguous (stride 1) or evenly strided loads. */
 #include <stddef.h>
+#include <string.h>
 
 #include "kernels/conv.h"
 #include "kernels/cpu_clones.h"
 #include "kernels/parallel.h"
 
 /* One output value of a 3x3 filter with every tap bounds-checked (edge columns). */
-static float tap3x3_checked(const float *const rows[3], const float *wk, int64_t iw, int64_t W, float acc)
+static inline __attribute__((always_inline)) float tap3x3_checked(const float *const rows[3], const float *wk, int64_t iw, int64_t W, float acc)
 {
     for (int kh = 0; kh < 3; kh++)
         for (int kw = 0; kw < 3; kw++)
@@ -63,48 +64,138 @@ static void plane_3x3(const float *x, int64_t H, int64_t W, const float *wk, flo
     }
 }
 
-/* Any kernel, stride and dilation: each in-range tap adds its weight times a row of inputs onto the
- * output row, over the columns where that tap is inside the input. */
-OL_CPU_CLONES
-static void plane_generic(const float *x, int64_t H, int64_t W, const float *wk, float bias, float *y,
-                          int64_t OH, int64_t OW, const ol_window *win)
+/* Where the phase decomposition puts a tap: phase plane and flat offset within it. */
+typedef struct phased_geometry {
+    int64_t sh, sw, Hq, Wq;      /* strides; rows and columns of each phase plane */
+} phased_geometry;
+
+static phased_geometry phased(const ol_window *win, const int64_t *out)
 {
-    int64_t KW = win->kernel[1], sh = win->stride[0], sw = win->stride[1];
-    int64_t dh = win->dilation[0], dw = win->dilation[1];
-    for (int64_t oh = 0; oh < OH; oh++) {
-        float *yr = y + oh * OW;
-        for (int64_t ow = 0; ow < OW; ow++)
-            yr[ow] = bias;
-        int64_t kh_begin, kh_end;
-        ol_window_taps(win, 0, oh, 0, H, &kh_begin, &kh_end);
-        for (int64_t kh = kh_begin; kh < kh_end; kh++) {
-            const float *xr = x + (oh * sh - win->pad_begin[0] + kh * dh) * W;
-            for (int64_t kw = 0; kw < KW; kw++) {
-                float wv = wk[kh * KW + kw];
-                int64_t offset = kw * dw - win->pad_begin[1], lo, hi;
-                ol_window_inside(offset, sw, W, OW, &lo, &hi);
-                if (sw == 1) {
-#pragma omp simd
-                    for (int64_t ow = lo; ow < hi; ow++)
-                        yr[ow] += wv * xr[ow + offset];
-                } else {
-#pragma omp simd
-                    for (int64_t ow = lo; ow < hi; ow++)
-                        yr[ow] += wv * xr[ow * sw + offset];
+    phased_geometry g = {.sh = win->stride[0], .sw = win->stride[1]};
+    int64_t reach_h = (win->kernel[0] - 1) * win->dilation[0] / g.sh;
+    int64_t reach_w = (win->kernel[1] - 1) * win->dilation[1] / g.sw;
+    g.Wq = out[1] + reach_w;
+    g.Hq = out[0] + reach_h + 1;   /* one spare row: the extended columns of the last rows read past */
+    return g;
+}
+
+/* Floats of one thread's workspace for the phased path: the phase planes and the accumulator. */
+static int64_t phased_floats(const ol_window *win, const int64_t *out)
+{
+    phased_geometry g = phased(win, out);
+    return g.sh * g.sw * g.Hq * g.Wq + out[0] * g.Wq;
+}
+
+/* Where tap t = (kh, kw) reads in the workspace: its phase plane plus the row/column shift. */
+static void phased_tap_offsets(const ol_window *win, const int64_t *out, int64_t *offset)
+{
+    phased_geometry g = phased(win, out);
+    for (int64_t kh = 0; kh < win->kernel[0]; kh++)
+        for (int64_t kw = 0; kw < win->kernel[1]; kw++) {
+            int64_t rh = kh * win->dilation[0], rw = kw * win->dilation[1];
+            offset[kh * win->kernel[1] + kw] =
+                ((rh % g.sh) * g.sw + rw % g.sw) * g.Hq * g.Wq + (rh / g.sh) * g.Wq + rw / g.sw;
+        }
+}
+
+/* Any kernel, stride and dilation. The zero-padded plane is split into stride x stride phase planes
+ * (phase (a, b) holds padded rows a, a+sh, ... and columns b, b+sw, ...), which turns every tap into
+ * a contiguous read: with the output computed on an extended grid as wide as a phase plane, tap
+ * (kh, kw) adds w * phase[j + offset] to acc[j] for every flat position j at once, one long
+ * vectorized loop per tap however small the image. The extra columns are dropped at the end. */
+OL_CPU_CLONES
+static void plane_phased(const float *x, int64_t H, int64_t W, const float *wk, float bias, float *y,
+                         int64_t OH, int64_t OW, const ol_window *win, const int64_t *tap_offset, float *work)
+{
+    int64_t out[2] = {OH, OW};
+    phased_geometry g = phased(win, out);
+    int64_t plane = g.Hq * g.Wq, n = OH * g.Wq;
+    float *acc = work + g.sh * g.sw * plane;
+    for (int64_t a = 0; a < g.sh; a++)
+        for (int64_t b = 0; b < g.sw; b++) {
+            float *q = work + (a * g.sw + b) * plane;
+            int64_t lo, hi;   /* phase columns inside the input */
+            ol_window_inside(b - win->pad_begin[1], g.sw, W, g.Wq, &lo, &hi);
+            for (int64_t r = 0; r < g.Hq; r++) {
+                float *qr = q + r * g.Wq;
+                int64_t ih = r * g.sh + a - win->pad_begin[0];
+                if (ih < 0 || ih >= H) {
+                    for (int64_t c = 0; c < g.Wq; c++)
+                        qr[c] = 0;
+                    continue;
                 }
+                const float *xr = x + ih * W;
+                int64_t shift = b - win->pad_begin[1];
+                for (int64_t c = 0; c < lo; c++)
+                    qr[c] = 0;
+                for (int64_t c = lo; c < hi; c++)
+                    qr[c] = xr[c * g.sw + shift];
+                for (int64_t c = hi; c < g.Wq; c++)
+                    qr[c] = 0;
             }
         }
+    /* Taps in groups of up to four per pass over acc: fewer loads and stores of acc per multiply. */
+    int64_t taps = win->kernel[0] * win->kernel[1];
+    for (int64_t t0 = 0; t0 < taps; t0 += 4) {
+        const float *s[4];
+        float wv[4];
+        int count = taps - t0 < 4 ? (int)(taps - t0) : 4;
+        for (int i = 0; i < 4; i++) {
+            /* Unused slots repeat tap t0 with weight 0, so every pass has the same shape. */
+            int64_t t = i < count ? t0 + i : t0;
+            s[i] = work + tap_offset[t];
+            wv[i] = i < count ? wk[t] : 0.0f;
+        }
+        const float *s0 = s[0], *s1 = s[1], *s2 = s[2], *s3 = s[3];
+        float w0 = wv[0], w1 = wv[1], w2 = wv[2], w3 = wv[3], start = t0 == 0 ? bias : 0.0f;
+        if (t0 == 0) {
+#pragma omp simd
+            for (int64_t j = 0; j < n; j++)
+                acc[j] = start + w0 * s0[j] + w1 * s1[j] + w2 * s2[j] + w3 * s3[j];
+        } else {
+#pragma omp simd
+            for (int64_t j = 0; j < n; j++)
+                acc[j] += w0 * s0[j] + w1 * s1[j] + w2 * s2[j] + w3 * s3[j];
+        }
     }
+    for (int64_t oh = 0; oh < OH; oh++)
+        for (int64_t ow = 0; ow < OW; ow++)
+            y[oh * OW + ow] = acc[oh * g.Wq + ow];
+}
+
+/* The register-blocked 3x3 path pays off on rows wide enough to fill vectors. */
+static bool use_3x3(const ol_window *win, int64_t OW)
+{
+    return win->kernel[0] == 3 && win->kernel[1] == 3 && win->dilation[0] == 1 && win->dilation[1] == 1 &&
+           win->stride[0] == win->stride[1] && (win->stride[0] == 1 || win->stride[0] == 2) && OW >= 16;
+}
+
+size_t ol_conv_depthwise_scratch_bytes(const ol_conv_params *p, const int64_t *in, const int64_t *out)
+{
+    ol_window w2;
+    int64_t in2[2], out2[2];
+    ol_window_as_2d(&p->win, in, out, &w2, in2, out2);
+    if (use_3x3(&w2, out2[1]))
+        return (size_t)in2[1] * sizeof(float);   /* one zero row */
+    /* The tap offsets, then one workspace per thread. */
+    return (size_t)(w2.kernel[0] * w2.kernel[1]) * sizeof(int64_t) +
+           (size_t)(ol_kernel_threads(p->threads) * phased_floats(&w2, out2)) * sizeof(float);
 }
 
 void ol_conv_depthwise_f32(const ol_conv_params *p, const float *x, const int64_t *x_dims, const float *w,
-                           const float *bias, float *y, const int64_t *y_dims, const float *zeros)
+                           const float *bias, float *y, const int64_t *y_dims, void *scratch)
 {
     const ol_window *win = &p->win;
     int64_t N = x_dims[0], C = x_dims[1], H = x_dims[2], W = x_dims[3], OH = y_dims[2], OW = y_dims[3];
     int64_t KH = win->kernel[0], KW = win->kernel[1];
-    bool is_3x3 = KH == 3 && KW == 3 && win->dilation[0] == 1 && win->dilation[1] == 1 &&
-                  win->stride[0] == win->stride[1] && (win->stride[0] == 1 || win->stride[0] == 2);
+    bool is_3x3 = use_3x3(win, OW);
+    int64_t per_thread = is_3x3 ? 0 : phased_floats(win, y_dims + 2);
+    float *zeros = scratch, *workspaces = (float *)((int64_t *)scratch + KH * KW);
+    int64_t *tap_offset = scratch;
+    if (is_3x3)
+        memset(zeros, 0, (size_t)W * sizeof(float));
+    else
+        phased_tap_offsets(win, y_dims + 2, tap_offset);
     int threads = ol_kernel_threads(p->threads);
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
     for (int64_t plane = 0; plane < N * C; plane++) {
@@ -114,6 +205,7 @@ void ol_conv_depthwise_f32(const ol_conv_params *p, const float *x, const int64_
         if (is_3x3)
             plane_3x3(xp, H, W, wk, b, yp, OH, OW, win->stride[0], win->pad_begin[0], win->pad_begin[1], zeros);
         else
-            plane_generic(xp, H, W, wk, b, yp, OH, OW, win);
+            plane_phased(xp, H, W, wk, b, yp, OH, OW, win, tap_offset,
+                         workspaces + omp_get_thread_num() * per_thread);
     }
 }

@@ -50,7 +50,12 @@ static inline float ol_fast_expf(float x)
 
 static inline float ol_fast_sigmoidf(float x)
 {
-    return 1.0f / (1.0f + ol_fast_expf(-x));
+    /* With e = e^-|x|: 1 / (1 + e) for x >= 0 and e / (1 + e) below, which stays accurate (rather
+     * than overflowing to 0) down to the subnormal range. */
+    float e = ol_fast_expf(x < 0 ? x : -x);
+    float s = 1.0f / (1.0f + e);
+    float neg = e * s;
+    return x < 0 ? neg : s;
 }
 
 static inline float ol_fast_tanhf(float x)
@@ -83,13 +88,13 @@ static inline float ol_fast_erff(float x)
     p = p * x2 - 7.34990630326855e-04f;
     p = p * x2 - 2.95459980854025e-03f;
     p = p * x2 - 1.60960333262415e-02f;
-    p = p * c;
     float q = -1.45660718464996e-05f;
     q = q * x2 - 2.13374055278905e-04f;
     q = q * x2 - 1.68282697438203e-03f;
     q = q * x2 - 7.37332916720468e-03f;
     q = q * x2 - 1.42647390514189e-02f;
-    return x != x ? x : p / q;
+    float ratio = p / q;   /* before the factor c, so tiny x do not underflow */
+    return x != x ? x : c * ratio;
 }
 
 #endif

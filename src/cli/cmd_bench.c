@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/tensor_io.h"
+#include "data/random_input.h"
 #include "exec/session.h"
 #include "onnxlite/onnxlite.h"
 
@@ -163,8 +164,8 @@ int ol_cmd_bench(int argc, char **argv)
         const ol_value *v = ol_session_input(session, i);
         if (v->constant)
             continue;
-        if (ol_cli_input_shape(v, batch, &inputs[i], &err) != OL_OK ||
-            ol_cli_random_fill(&inputs[i], &seed, &err) != OL_OK)
+        if (ol_random_input_shape(v, batch, &inputs[i], &err) != OL_OK ||
+            ol_random_input_fill(&inputs[i], &seed, &err) != OL_OK)
             goto fail;
     }
     for (long r = 0; r < warmup + runs; r++) {

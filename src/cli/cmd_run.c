@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/tensor_io.h"
 #include "data/npy.h"
+#include "data/random_input.h"
 #include "exec/session.h"
 #include "onnxlite/onnxlite.h"
 
@@ -139,8 +140,8 @@ int ol_cmd_run(int argc, char **argv)
                     v->name, v->name);
             goto fail;
         }
-        if (ol_cli_input_shape(v, batch, &inputs[i], &err) != OL_OK ||
-            ol_cli_random_fill(&inputs[i], &seed, &err) != OL_OK)
+        if (ol_random_input_shape(v, batch, &inputs[i], &err) != OL_OK ||
+            ol_random_input_fill(&inputs[i], &seed, &err) != OL_OK)
             goto fail;
     }
     if (ol_session_run(session, inputs, outputs, &err) != OL_OK)

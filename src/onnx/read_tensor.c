@@ -22,7 +22,9 @@ static void unmap_release(void *base, size_t size)
 ol_status ol_map_file(const char *path, ol_blob **blob, const uint8_t **base, size_t *size,
                       ol_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (a model, or external data named by one) would otherwise wait for a
+     * writer forever before the regular-file check below could refuse it. No effect on files. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return ol_fail(err, OL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     struct stat st;

@@ -105,8 +105,8 @@ static ol_status merge_into_value(infer_ctx *c, ol_value *v, const ol_type *infe
 
 static ol_status check_input_ranks(infer_ctx *c)
 {
-    for (size_t i = 0; i < in_count(c); i++) {
-        const ol_type *t = in_type(c, i);
+    for (size_t i = 0; i < infer_in_count(c); i++) {
+        const ol_type *t = infer_in_type(c, i);
         if (!t || t->kind != OL_TYPE_TENSOR || t->rank < 0)
             continue;
         if (t->rank > OL_MAX_RANK)
@@ -166,7 +166,7 @@ static ol_status run_node(infer_session *s, ol_node *node, infer_fn fn)
             continue;
         if ((st = merge_into_value(&c, v, &c.out[o])) != OL_OK)
             goto done;
-        if (c.out_has_known[o] && !known_map_put(s->known, v, &c.out_known[o])) {
+        if (c.out_has_known[o] && !infer_known_map_put(s->known, v, &c.out_known[o])) {
             st = infer_nomem(&c);
             goto done;
         }
@@ -214,7 +214,7 @@ static ol_status refresh_outer_refs(infer_session *s, ol_graph *graph)
         ol_value *v = graph->values[i];
         if (v->erased || !v->outer || v->type.kind != OL_TYPE_UNKNOWN)
             continue;
-        const ol_value *src = value_type_source(v);
+        const ol_value *src = infer_value_type_source(v);
         if (src != v && ol_type_copy(&v->type, &src->type) != 0)
             return ol_fail(s->err, OL_ERR_NOMEM, "out of memory typing '%s'", v->name);
     }
@@ -245,12 +245,12 @@ ol_status ol_model_infer_shapes(ol_model *model, ol_error *err)
     infer_session s = {
         .model = model,
         .err = err,
-        .known = known_map_create(),
-        .pool = string_pool_create(),
+        .known = infer_known_map_create(),
+        .pool = infer_string_pool_create(),
     };
     ol_status st = s.known && s.pool ? infer_graph(&s, model->graph)
                                      : ol_fail(err, OL_ERR_NOMEM, "out of memory starting shape inference");
-    known_map_destroy(s.known);
-    string_pool_destroy(s.pool);
+    infer_known_map_destroy(s.known);
+    infer_string_pool_destroy(s.pool);
     return st;
 }

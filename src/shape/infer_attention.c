@@ -21,7 +21,7 @@ static ol_status add_dims(infer_ctx *c, const ol_dim *a, const ol_dim *b, ol_dim
 {
     *out = dim_unknown();
     if (dim_known(a) && dim_known(b))
-        return checked_add(c, a->value, b->value, &out->value);
+        return infer_checked_add(c, a->value, b->value, &out->value);
     if (dim_known(a) && a->value == 0)
         *out = *b;
     else if (dim_known(b) && b->value == 0)
@@ -33,7 +33,7 @@ static ol_status mul_dims(infer_ctx *c, const ol_dim *a, const ol_dim *b, ol_dim
 {
     *out = dim_unknown();
     if (dim_known(a) && dim_known(b))
-        return checked_mul(c, a->value, b->value, &out->value);
+        return infer_checked_mul(c, a->value, b->value, &out->value);
     return OL_OK;
 }
 
@@ -41,14 +41,14 @@ ol_status infer_attention(infer_ctx *c)
 {
     ol_status st;
     for (size_t i = 0; i < 3; i++)
-        if ((st = in_require(c, i)) != OL_OK)
+        if ((st = infer_in_require(c, i)) != OL_OK)
             return st;
-    ol_dtype elem = in_elem(c, 0);
+    ol_dtype elem = infer_in_elem(c, 0);
     int64_t q_heads_attr, kv_heads_attr;
-    if ((st = attr_int(c, "q_num_heads", 0, &q_heads_attr)) != OL_OK ||
-        (st = attr_int(c, "kv_num_heads", 0, &kv_heads_attr)) != OL_OK)
+    if ((st = infer_attr_int(c, "q_num_heads", 0, &q_heads_attr)) != OL_OK ||
+        (st = infer_attr_int(c, "kv_num_heads", 0, &kv_heads_attr)) != OL_OK)
         return st;
-    int rq = in_rank(c, 0), rk = in_rank(c, 1), rv = in_rank(c, 2);
+    int rq = infer_in_rank(c, 0), rk = infer_in_rank(c, 1), rv = infer_in_rank(c, 2);
     const char *names[3] = {"Q", "K", "V"};
     int ranks[3] = {rq, rk, rv};
     for (int i = 0; i < 3; i++)
@@ -57,15 +57,15 @@ ol_status infer_attention(infer_ctx *c)
     if ((rq == 3 && q_heads_attr <= 0) || ((rk == 3 || rv == 3) && kv_heads_attr <= 0))
         return infer_fail(c, "3-D inputs need positive q_num_heads and kv_num_heads attributes");
     if (rq < 0 || rk < 0 || rv < 0) {
-        if ((st = out_tensor(c, 0, elem, rq)) != OL_OK || (st = out_tensor(c, 1, elem, 4)) != OL_OK ||
-            (st = out_tensor(c, 2, elem, 4)) != OL_OK)
+        if ((st = infer_out_tensor(c, 0, elem, rq)) != OL_OK || (st = infer_out_tensor(c, 1, elem, 4)) != OL_OK ||
+            (st = infer_out_tensor(c, 2, elem, 4)) != OL_OK)
             return st;
-        return out_tensor(c, 3, elem, 4);
+        return infer_out_tensor(c, 3, elem, 4);
     }
-    const ol_dim *q = in_dims(c, 0), *k = in_dims(c, 1), *v = in_dims(c, 2);
+    const ol_dim *q = infer_in_dims(c, 0), *k = infer_in_dims(c, 1), *v = infer_in_dims(c, 2);
     ol_dim batch, q_heads, q_seq, kv_heads, kv_seq, k_head, v_head;
-    if ((st = dim_unify(c, &q[0], &k[0], "Q and K differ in batch size", &batch)) != OL_OK ||
-        (st = dim_unify(c, &batch, &v[0], "Q and V differ in batch size", &batch)) != OL_OK)
+    if ((st = infer_dim_unify(c, &q[0], &k[0], "Q and K differ in batch size", &batch)) != OL_OK ||
+        (st = infer_dim_unify(c, &batch, &v[0], "Q and V differ in batch size", &batch)) != OL_OK)
         return st;
     q_heads = rq == 4 ? q[1] : dim_of(q_heads_attr);
     q_seq = rq == 4 ? q[2] : q[1];
@@ -79,12 +79,12 @@ ol_status infer_attention(infer_ctx *c)
         v_head = v[3];
     else if ((st = head_size(c, &v[2], kv_heads_attr, "V", &v_head)) != OL_OK)
         return st;
-    if ((st = dim_unify(c, &kv_seq, rv == 4 ? &v[2] : &v[1], "K and V differ in sequence length", &kv_seq)) != OL_OK)
+    if ((st = infer_dim_unify(c, &kv_seq, rv == 4 ? &v[2] : &v[1], "K and V differ in sequence length", &kv_seq)) != OL_OK)
         return st;
 
     /* The caches grow by the new keys: past_sequence_length + kv_sequence_length. */
     ol_dim total = kv_seq, zero = dim_of(0);
-    const ol_dim *past = in_rank(c, 4) == 4 ? &in_dims(c, 4)[2] : in_present(c, 4) ? NULL : &zero;
+    const ol_dim *past = infer_in_rank(c, 4) == 4 ? &infer_in_dims(c, 4)[2] : infer_in_present(c, 4) ? NULL : &zero;
     if (!past)
         total = dim_unknown();
     else if ((st = add_dims(c, past, &kv_seq, &total)) != OL_OK)
@@ -102,9 +102,9 @@ ol_status infer_attention(infer_ctx *c)
     ol_dim present_k[4] = {batch, kv_heads, total, k_head};
     ol_dim present_v[4] = {batch, kv_heads, total, v_head};
     ol_dim qk[4] = {batch, q_heads, q_seq, total};
-    if ((st = out_tensor_dims(c, 0, elem, ry, y)) != OL_OK ||
-        (st = out_tensor_dims(c, 1, in_elem(c, 1), 4, present_k)) != OL_OK ||
-        (st = out_tensor_dims(c, 2, in_elem(c, 2), 4, present_v)) != OL_OK)
+    if ((st = infer_out_tensor_dims(c, 0, elem, ry, y)) != OL_OK ||
+        (st = infer_out_tensor_dims(c, 1, infer_in_elem(c, 1), 4, present_k)) != OL_OK ||
+        (st = infer_out_tensor_dims(c, 2, infer_in_elem(c, 2), 4, present_v)) != OL_OK)
         return st;
-    return out_tensor_dims(c, 3, elem, 4, qk);
+    return infer_out_tensor_dims(c, 3, elem, 4, qk);
 }

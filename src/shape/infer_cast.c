@@ -10,13 +10,13 @@ static bool is_index_type(ol_dtype t)
 static void propagate_int_cast(infer_ctx *c, ol_dtype to)
 {
     known_ints k;
-    if (!is_index_type(to) || !in_known(c, 0, &k))
+    if (!is_index_type(to) || !infer_in_known(c, 0, &k))
         return;
     if (to == OL_INT32)
         for (size_t i = 0; i < k.n; i++)
             if (k.v[i].kind == SYM_VALUE && (k.v[i].value < INT32_MIN || k.v[i].value > INT32_MAX))
                 return;  /* wraps: leave it to the run */
-    out_set_known(c, 0, &k);
+    infer_out_set_known(c, 0, &k);
 }
 
 /* Cast-1 named the target type ("FLOAT", "INT64", ...) instead of numbering it. */
@@ -34,7 +34,7 @@ static ol_status cast_target_name(infer_ctx *c, const ol_attr *a, int64_t *to)
     const char *s = a->s.data ? (const char *)a->s.data : "";
     size_t len = a->s.data ? a->s.size : 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (bytes_equal(s, len, names[i].name)) {
+        if (infer_bytes_equal(s, len, names[i].name)) {
             *to = names[i].dtype;
             return OL_OK;
         }
@@ -43,7 +43,7 @@ static ol_status cast_target_name(infer_ctx *c, const ol_attr *a, int64_t *to)
 
 ol_status infer_cast(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
     int64_t to;
@@ -51,7 +51,7 @@ ol_status infer_cast(infer_ctx *c)
     if (named && named->type == OL_ATTR_STRING && c->opset < 6)
         st = cast_target_name(c, named, &to);
     else
-        st = attr_int(c, "to", 0, &to);
+        st = infer_attr_int(c, "to", 0, &to);
     if (st != OL_OK)
         return st;
     if (!ol_node_attr(c->node, "to"))
@@ -59,45 +59,45 @@ ol_status infer_cast(infer_ctx *c)
     if (to <= OL_UNDEFINED || to >= OL_DTYPE_COUNT)
         return infer_fail(c, "attribute 'to' = %lld is not a data type", (long long)to);
     propagate_int_cast(c, (ol_dtype)to);
-    return out_like_input(c, 0, 0, (ol_dtype)to);
+    return infer_out_like_input(c, 0, 0, (ol_dtype)to);
 }
 
 ol_status infer_cast_like(infer_ctx *c)
 {
     ol_status st;
-    if ((st = in_require(c, 0)) != OL_OK || (st = in_require(c, 1)) != OL_OK)
+    if ((st = infer_in_require(c, 0)) != OL_OK || (st = infer_in_require(c, 1)) != OL_OK)
         return st;
-    ol_dtype to = in_elem(c, 1);
+    ol_dtype to = infer_in_elem(c, 1);
     propagate_int_cast(c, to);
-    return out_shape_of_input(c, 0, 0, to);
+    return infer_out_shape_of_input(c, 0, 0, to);
 }
 
 ol_status infer_identity(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
     known_ints k;
-    if (in_known(c, 0, &k))
-        out_set_known(c, 0, &k);
-    const ol_type *t = in_type(c, 0);
+    if (infer_in_known(c, 0, &k))
+        infer_out_set_known(c, 0, &k);
+    const ol_type *t = infer_in_type(c, 0);
     if (t->kind == OL_TYPE_OTHER && c->node->n_outputs > 0) {
         /* Sequences and optionals pass through unchanged too. */
         return ol_type_copy(&c->out[0], t) == 0 ? OL_OK : infer_nomem(c);
     }
-    return out_like_input(c, 0, 0, OL_UNDEFINED);
+    return infer_out_like_input(c, 0, 0, OL_UNDEFINED);
 }
 
 ol_status infer_dropout(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
-    if ((st = out_like_input(c, 0, 0, OL_UNDEFINED)) != OL_OK)
+    if ((st = infer_out_like_input(c, 0, 0, OL_UNDEFINED)) != OL_OK)
         return st;
     /* The mask was of the data's type until opset 10 made it bool. */
-    ol_dtype mask = c->opset >= 10 ? OL_BOOL : in_elem(c, 0);
-    if (!out_present(c, 1))
+    ol_dtype mask = c->opset >= 10 ? OL_BOOL : infer_in_elem(c, 0);
+    if (!infer_out_present(c, 1))
         return OL_OK;
-    return out_shape_of_input(c, 1, 0, mask);
+    return infer_out_shape_of_input(c, 1, 0, mask);
 }

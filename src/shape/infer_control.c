@@ -35,23 +35,23 @@ static ol_status out_union(infer_ctx *c, size_t o, const ol_type *a, const ol_ty
                           ol_dtype_name(eb));
     ol_dtype elem = ea != OL_UNDEFINED ? ea : eb;
     if (a->kind != OL_TYPE_TENSOR || b->kind != OL_TYPE_TENSOR || a->rank < 0 || a->rank != b->rank)
-        return out_tensor(c, o, elem, -1);
+        return infer_out_tensor(c, o, elem, -1);
     ol_dim dims[OL_MAX_RANK];
     for (int d = 0; d < a->rank && d < OL_MAX_RANK; d++)
-        dims[d] = dim_same(&a->dims[d], &b->dims[d]) ? a->dims[d] : dim_unknown();
-    return out_tensor_dims(c, o, elem, a->rank, dims);
+        dims[d] = infer_dim_same(&a->dims[d], &b->dims[d]) ? a->dims[d] : dim_unknown();
+    return infer_out_tensor_dims(c, o, elem, a->rank, dims);
 }
 
 static const ol_type *value_type(const ol_value *v)
 {
-    return &value_type_source(v)->type;
+    return &infer_value_type_source(v)->type;
 }
 
 ol_status infer_if(infer_ctx *c)
 {
     ol_status st;
     ol_graph *then_g = NULL, *else_g = NULL;
-    if ((st = in_require(c, 0)) != OL_OK || (st = graph_attr(c, "then_branch", &then_g)) != OL_OK ||
+    if ((st = infer_in_require(c, 0)) != OL_OK || (st = graph_attr(c, "then_branch", &then_g)) != OL_OK ||
         (st = graph_attr(c, "else_branch", &else_g)) != OL_OK)
         return st;
     size_t n = c->node->n_outputs;
@@ -61,7 +61,7 @@ ol_status infer_if(infer_ctx *c)
     /* A branch that cannot run (its condition is known) may not even fit these shapes: a function
      * body expanded for the 2-D case slicing a 3-D shape. Only the taken branch is inferred then. */
     known_ints cond;
-    bool decided = in_known(c, 0, &cond) && cond.n == 1 && cond.v[0].kind == SYM_VALUE;
+    bool decided = infer_in_known(c, 0, &cond) && cond.n == 1 && cond.v[0].kind == SYM_VALUE;
     if ((!decided || cond.v[0].value) && (st = infer_graph(c->session, then_g)) != OL_OK)
         return st;
     if ((!decided || !cond.v[0].value) && (st = infer_graph(c->session, else_g)) != OL_OK)
@@ -92,7 +92,7 @@ ol_status infer_loop(infer_ctx *c)
     ol_graph *body = NULL;
     if ((st = graph_attr(c, "body", &body)) != OL_OK)
         return st;
-    size_t n_inputs = in_count(c);
+    size_t n_inputs = infer_in_count(c);
     if (n_inputs < 2)
         return infer_fail(c, "needs the M and cond inputs (possibly empty), has %zu inputs", n_inputs);
     size_t carried = n_inputs - 2;
@@ -110,7 +110,7 @@ ol_status infer_loop(infer_ctx *c)
         (st = type_body_input(c, body->inputs[1], OL_BOOL, 0)) != OL_OK)
         return st;
     for (size_t i = 0; i < carried; i++)
-        if ((st = type_body_input(c, body->inputs[2 + i], in_elem(c, 2 + i), -1)) != OL_OK)
+        if ((st = type_body_input(c, body->inputs[2 + i], infer_in_elem(c, 2 + i), -1)) != OL_OK)
             return st;
     if ((st = infer_graph(c->session, body)) != OL_OK)
         return st;
@@ -119,7 +119,7 @@ ol_status infer_loop(infer_ctx *c)
         const ol_type *from_body = value_type(body->outputs[1 + o]);
         if (o < carried) {
             /* Zero iterations return the initial value, others what the body computed. */
-            const ol_type *initial = in_present(c, 2 + o) ? in_type(c, 2 + o) : &none;
+            const ol_type *initial = infer_in_present(c, 2 + o) ? infer_in_type(c, 2 + o) : &none;
             if ((st = out_union(c, o, initial, from_body)) != OL_OK)
                 return st;
             continue;
@@ -127,14 +127,14 @@ ol_status infer_loop(infer_ctx *c)
         if (from_body->kind != OL_TYPE_TENSOR)
             continue;
         if (from_body->rank < 0 || from_body->rank + 1 > OL_MAX_RANK) {
-            if ((st = out_tensor(c, o, from_body->elem, -1)) != OL_OK)
+            if ((st = infer_out_tensor(c, o, from_body->elem, -1)) != OL_OK)
                 return st;
             continue;
         }
         ol_dim dims[OL_MAX_RANK];
         dims[0] = dim_unknown();  /* one slice per iteration */
         memcpy(&dims[1], from_body->dims, (size_t)from_body->rank * sizeof *dims);
-        if ((st = out_tensor_dims(c, o, from_body->elem, from_body->rank + 1, dims)) != OL_OK)
+        if ((st = infer_out_tensor_dims(c, o, from_body->elem, from_body->rank + 1, dims)) != OL_OK)
             return st;
     }
     return OL_OK;

@@ -37,24 +37,24 @@ ol_status infer_nomem(infer_ctx *c)
 
 /* ---------------------------------------------------------------------------------------------- */
 
-size_t in_count(const infer_ctx *c)
+size_t infer_in_count(const infer_ctx *c)
 {
     return c->node->n_inputs;
 }
 
-ol_value *in_value(const infer_ctx *c, size_t i)
+ol_value *infer_in_value(const infer_ctx *c, size_t i)
 {
     return i < c->node->n_inputs ? c->node->inputs[i] : NULL;
 }
 
-bool in_present(const infer_ctx *c, size_t i)
+bool infer_in_present(const infer_ctx *c, size_t i)
 {
-    return in_value(c, i) != NULL;
+    return infer_in_value(c, i) != NULL;
 }
 
 /* An outer-scope reference copied its type when the subgraph was read, before inference refined the
  * enclosing value; the enclosing value is the one to trust once it knows more. */
-const ol_value *value_type_source(const ol_value *value)
+const ol_value *infer_value_type_source(const ol_value *value)
 {
     const ol_value *best = value;
     for (const ol_value *v = value->outer; v; v = v->outer)
@@ -63,48 +63,48 @@ const ol_value *value_type_source(const ol_value *value)
     return best;
 }
 
-const ol_type *in_type(const infer_ctx *c, size_t i)
+const ol_type *infer_in_type(const infer_ctx *c, size_t i)
 {
-    const ol_value *v = in_value(c, i);
-    return v ? &value_type_source(v)->type : NULL;
+    const ol_value *v = infer_in_value(c, i);
+    return v ? &infer_value_type_source(v)->type : NULL;
 }
 
-bool in_is_tensor(const infer_ctx *c, size_t i)
+bool infer_in_is_tensor(const infer_ctx *c, size_t i)
 {
-    const ol_type *t = in_type(c, i);
+    const ol_type *t = infer_in_type(c, i);
     return t && t->kind == OL_TYPE_TENSOR;
 }
 
-ol_dtype in_elem(const infer_ctx *c, size_t i)
+ol_dtype infer_in_elem(const infer_ctx *c, size_t i)
 {
-    return in_is_tensor(c, i) ? in_type(c, i)->elem : OL_UNDEFINED;
+    return infer_in_is_tensor(c, i) ? infer_in_type(c, i)->elem : OL_UNDEFINED;
 }
 
-int in_rank(const infer_ctx *c, size_t i)
+int infer_in_rank(const infer_ctx *c, size_t i)
 {
-    return in_is_tensor(c, i) ? in_type(c, i)->rank : -1;
+    return infer_in_is_tensor(c, i) ? infer_in_type(c, i)->rank : -1;
 }
 
-const ol_dim *in_dims(const infer_ctx *c, size_t i)
+const ol_dim *infer_in_dims(const infer_ctx *c, size_t i)
 {
-    return in_is_tensor(c, i) ? in_type(c, i)->dims : NULL;
+    return infer_in_is_tensor(c, i) ? infer_in_type(c, i)->dims : NULL;
 }
 
-ol_status in_require(infer_ctx *c, size_t i)
+ol_status infer_in_require(infer_ctx *c, size_t i)
 {
-    if (!in_present(c, i))
+    if (!infer_in_present(c, i))
         return infer_fail(c, "required input %zu is missing", i);
     return OL_OK;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
 
-bool out_present(const infer_ctx *c, size_t o)
+bool infer_out_present(const infer_ctx *c, size_t o)
 {
     return o < c->node->n_outputs && c->node->outputs[o];
 }
 
-ol_status out_tensor_dims(infer_ctx *c, size_t o, ol_dtype elem, int rank, const ol_dim *dims)
+ol_status infer_out_tensor_dims(infer_ctx *c, size_t o, ol_dtype elem, int rank, const ol_dim *dims)
 {
     if (o >= c->node->n_outputs)
         return OL_OK;
@@ -131,25 +131,25 @@ ol_status out_tensor_dims(infer_ctx *c, size_t o, ol_dtype elem, int rank, const
     return OL_OK;
 }
 
-ol_status out_tensor(infer_ctx *c, size_t o, ol_dtype elem, int rank)
+ol_status infer_out_tensor(infer_ctx *c, size_t o, ol_dtype elem, int rank)
 {
-    return out_tensor_dims(c, o, elem, rank, NULL);
+    return infer_out_tensor_dims(c, o, elem, rank, NULL);
 }
 
-ol_status out_like_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem)
+ol_status infer_out_like_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem)
 {
-    const ol_type *t = in_type(c, i);
+    const ol_type *t = infer_in_type(c, i);
     if (!t || t->kind != OL_TYPE_TENSOR)
-        return elem != OL_UNDEFINED ? out_tensor(c, o, elem, -1) : OL_OK;
-    return out_tensor_dims(c, o, elem != OL_UNDEFINED ? elem : t->elem, t->rank, t->dims);
+        return elem != OL_UNDEFINED ? infer_out_tensor(c, o, elem, -1) : OL_OK;
+    return infer_out_tensor_dims(c, o, elem != OL_UNDEFINED ? elem : t->elem, t->rank, t->dims);
 }
 
-ol_status out_shape_of_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem)
+ol_status infer_out_shape_of_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem)
 {
-    const ol_type *t = in_type(c, i);
+    const ol_type *t = infer_in_type(c, i);
     if (!t || t->kind != OL_TYPE_TENSOR)
-        return out_tensor(c, o, elem, -1);
-    return out_tensor_dims(c, o, elem, t->rank, t->dims);
+        return infer_out_tensor(c, o, elem, -1);
+    return infer_out_tensor_dims(c, o, elem, t->rank, t->dims);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -171,7 +171,7 @@ static ol_status attr_expect(infer_ctx *c, const ol_attr *a, ol_attr_type want)
     return OL_OK;
 }
 
-ol_status attr_int(infer_ctx *c, const char *name, int64_t dflt, int64_t *out)
+ol_status infer_attr_int(infer_ctx *c, const char *name, int64_t dflt, int64_t *out)
 {
     const ol_attr *a = ol_node_attr(c->node, name);
     *out = dflt;
@@ -183,7 +183,7 @@ ol_status attr_int(infer_ctx *c, const char *name, int64_t dflt, int64_t *out)
     return st;
 }
 
-ol_status attr_float(infer_ctx *c, const char *name, float dflt, float *out)
+ol_status infer_attr_float(infer_ctx *c, const char *name, float dflt, float *out)
 {
     const ol_attr *a = ol_node_attr(c->node, name);
     *out = dflt;
@@ -195,7 +195,7 @@ ol_status attr_float(infer_ctx *c, const char *name, float dflt, float *out)
     return st;
 }
 
-ol_status attr_ints(infer_ctx *c, const char *name, const int64_t **values, size_t *n)
+ol_status infer_attr_ints(infer_ctx *c, const char *name, const int64_t **values, size_t *n)
 {
     const ol_attr *a = ol_node_attr(c->node, name);
     *values = NULL;
@@ -212,7 +212,7 @@ ol_status attr_ints(infer_ctx *c, const char *name, const int64_t **values, size
     return OL_OK;
 }
 
-ol_status attr_floats(infer_ctx *c, const char *name, const float **values, size_t *n)
+ol_status infer_attr_floats(infer_ctx *c, const char *name, const float **values, size_t *n)
 {
     const ol_attr *a = ol_node_attr(c->node, name);
     *values = NULL;
@@ -229,7 +229,7 @@ ol_status attr_floats(infer_ctx *c, const char *name, const float **values, size
     return OL_OK;
 }
 
-ol_status attr_string(infer_ctx *c, const char *name, const char *dflt, const char **s, size_t *len)
+ol_status infer_attr_string(infer_ctx *c, const char *name, const char *dflt, const char **s, size_t *len)
 {
     const ol_attr *a = ol_node_attr(c->node, name);
     *s = dflt;
@@ -244,12 +244,12 @@ ol_status attr_string(infer_ctx *c, const char *name, const char *dflt, const ch
     return OL_OK;
 }
 
-bool bytes_equal(const char *s, size_t len, const char *literal)
+bool infer_bytes_equal(const char *s, size_t len, const char *literal)
 {
     return strlen(literal) == len && memcmp(s, literal, len) == 0;
 }
 
-ol_status attr_forbidden(infer_ctx *c, const char *name, const char *why)
+ol_status infer_attr_forbidden(infer_ctx *c, const char *name, const char *why)
 {
     if (ol_node_attr(c->node, name))
         return infer_fail(c, "attribute '%s' is not allowed at opset %lld: %s", name,

@@ -4,7 +4,7 @@
 
 #include "shape/infer_internal.h"
 
-ol_status axis_normalize(infer_ctx *c, int64_t axis, int rank, const char *what, int *out)
+ol_status infer_axis_normalize(infer_ctx *c, int64_t axis, int rank, const char *what, int *out)
 {
     *out = 0;
     if (axis < -(int64_t)rank || axis >= rank)
@@ -13,14 +13,14 @@ ol_status axis_normalize(infer_ctx *c, int64_t axis, int rank, const char *what,
     return OL_OK;
 }
 
-ol_status axes_to_mask(infer_ctx *c, const int64_t *axes, size_t n, int rank, const char *what,
+ol_status infer_axes_to_mask(infer_ctx *c, const int64_t *axes, size_t n, int rank, const char *what,
                        bool *mask)
 {
     for (int d = 0; d < rank; d++)
         mask[d] = false;
     for (size_t k = 0; k < n; k++) {
         int a;
-        ol_status st = axis_normalize(c, axes[k], rank, what, &a);
+        ol_status st = infer_axis_normalize(c, axes[k], rank, what, &a);
         if (st != OL_OK)
             return st;
         if (mask[a])
@@ -30,14 +30,14 @@ ol_status axes_to_mask(infer_ctx *c, const int64_t *axes, size_t n, int rank, co
     return OL_OK;
 }
 
-bool dim_same(const ol_dim *a, const ol_dim *b)
+bool infer_dim_same(const ol_dim *a, const ol_dim *b)
 {
     if (dim_known(a) || dim_known(b))
         return a->value == b->value;
     return a->param && b->param && strcmp(a->param, b->param) == 0;
 }
 
-ol_status dim_unify(infer_ctx *c, const ol_dim *a, const ol_dim *b, const char *what, ol_dim *out)
+ol_status infer_dim_unify(infer_ctx *c, const ol_dim *a, const ol_dim *b, const char *what, ol_dim *out)
 {
     if (dim_known(a) && dim_known(b) && a->value != b->value)
         return infer_fail(c, "%s: %lld vs %lld", what, (long long)a->value, (long long)b->value);
@@ -48,7 +48,7 @@ ol_status dim_unify(infer_ctx *c, const ol_dim *a, const ol_dim *b, const char *
     return OL_OK;
 }
 
-ol_status checked_add(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
+ol_status infer_checked_add(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
 {
     if (__builtin_add_overflow(a, b, out))
         return infer_fail(c, "dimension arithmetic overflows int64 (%lld + %lld)", (long long)a,
@@ -56,7 +56,7 @@ ol_status checked_add(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
     return OL_OK;
 }
 
-ol_status checked_sub(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
+ol_status infer_checked_sub(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
 {
     if (__builtin_sub_overflow(a, b, out))
         return infer_fail(c, "dimension arithmetic overflows int64 (%lld - %lld)", (long long)a,
@@ -64,7 +64,7 @@ ol_status checked_sub(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
     return OL_OK;
 }
 
-ol_status checked_mul(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
+ol_status infer_checked_mul(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
 {
     if (__builtin_mul_overflow(a, b, out))
         return infer_fail(c, "dimension arithmetic overflows int64 (%lld * %lld)", (long long)a,
@@ -72,12 +72,12 @@ ol_status checked_mul(infer_ctx *c, int64_t a, int64_t b, int64_t *out)
     return OL_OK;
 }
 
-ol_status dims_product(infer_ctx *c, const ol_dim *dims, int from, int to, dim_product *p)
+ol_status infer_dims_product(infer_ctx *c, const ol_dim *dims, int from, int to, dim_product *p)
 {
     *p = (dim_product){.value = 1};
     for (int d = from; d < to; d++) {
         if (dim_known(&dims[d])) {
-            ol_status st = checked_mul(c, p->value, dims[d].value, &p->value);
+            ol_status st = infer_checked_mul(c, p->value, dims[d].value, &p->value);
             if (st != OL_OK)
                 return st;
         } else if (dims[d].param) {
@@ -89,7 +89,7 @@ ol_status dims_product(infer_ctx *c, const ol_dim *dims, int from, int to, dim_p
     return OL_OK;
 }
 
-ol_dim dim_product_as_dim(const dim_product *p)
+ol_dim infer_dim_product_as_dim(const dim_product *p)
 {
     if (p->value == 0)
         return dim_of(0);  /* a zero factor wins over anything unknown */
@@ -121,11 +121,11 @@ static ol_status broadcast_one(infer_ctx *c, const ol_dim *a, const ol_dim *b, i
         *out = b->value == 1 ? *a : *b;
         return OL_OK;
     }
-    *out = dim_same(a, b) ? *a : dim_unknown();
+    *out = infer_dim_same(a, b) ? *a : dim_unknown();
     return OL_OK;
 }
 
-ol_status broadcast_dims(infer_ctx *c, const ol_dim *a, int ra, const ol_dim *b, int rb, ol_dim *out,
+ol_status infer_broadcast_dims(infer_ctx *c, const ol_dim *a, int ra, const ol_dim *b, int rb, ol_dim *out,
                          int *rout)
 {
     int r = ra > rb ? ra : rb;
@@ -145,21 +145,21 @@ ol_status broadcast_dims(infer_ctx *c, const ol_dim *a, int ra, const ol_dim *b,
     return OL_OK;
 }
 
-ol_status broadcast_inputs(infer_ctx *c, const size_t *inputs, size_t n, ol_dim *out, int *rank)
+ol_status infer_broadcast_inputs(infer_ctx *c, const size_t *inputs, size_t n, ol_dim *out, int *rank)
 {
     int r = 0;
     bool rank_unknown = false;
     for (size_t k = 0; k < n; k++) {
-        if (!in_present(c, inputs[k]))
+        if (!infer_in_present(c, inputs[k]))
             continue;
-        int ri = in_rank(c, inputs[k]);
+        int ri = infer_in_rank(c, inputs[k]);
         if (ri < 0) {
             rank_unknown = true;
             continue;
         }
         ol_dim acc[OL_MAX_RANK];
         memcpy(acc, out, (size_t)r * sizeof *acc);
-        ol_status st = broadcast_dims(c, acc, r, in_dims(c, inputs[k]), ri, out, &r);
+        ol_status st = infer_broadcast_dims(c, acc, r, infer_in_dims(c, inputs[k]), ri, out, &r);
         if (st != OL_OK)
             return st;
     }
@@ -167,12 +167,12 @@ ol_status broadcast_inputs(infer_ctx *c, const size_t *inputs, size_t n, ol_dim 
     return OL_OK;
 }
 
-ol_status common_elem(infer_ctx *c, const size_t *inputs, size_t n, ol_dtype *out)
+ol_status infer_common_elem(infer_ctx *c, const size_t *inputs, size_t n, ol_dtype *out)
 {
     *out = OL_UNDEFINED;
     size_t first = 0;
     for (size_t k = 0; k < n; k++) {
-        ol_dtype e = in_elem(c, inputs[k]);
+        ol_dtype e = infer_in_elem(c, inputs[k]);
         if (e == OL_UNDEFINED)
             continue;
         if (*out != OL_UNDEFINED && *out != e)
@@ -185,17 +185,17 @@ ol_status common_elem(infer_ctx *c, const size_t *inputs, size_t n, ol_dtype *ou
     return OL_OK;
 }
 
-ol_status read_axes(infer_ctx *c, int64_t input_since, size_t input, axes_arg *axes)
+ol_status infer_read_axes(infer_ctx *c, int64_t input_since, size_t input, axes_arg *axes)
 {
     *axes = (axes_arg){.count = -1};
     ol_status st;
     if (c->opset < input_since) {
-        if (in_present(c, input))
+        if (infer_in_present(c, input))
             return infer_fail(c, "takes axes as an attribute before opset %lld, not as input %zu "
                               "(opset %lld)", (long long)input_since, input, (long long)c->opset);
         const int64_t *v;
         size_t n;
-        if ((st = attr_ints(c, "axes", &v, &n)) != OL_OK)
+        if ((st = infer_attr_ints(c, "axes", &v, &n)) != OL_OK)
             return st;
         if (!v)
             return OL_OK;
@@ -209,11 +209,11 @@ ol_status read_axes(infer_ctx *c, int64_t input_since, size_t input, axes_arg *a
     if (ol_node_attr(c->node, "axes"))
         return infer_fail(c, "takes axes as input %zu from opset %lld, not as an attribute (opset %lld)",
                           input, (long long)input_since, (long long)c->opset);
-    if (!in_present(c, input))
+    if (!infer_in_present(c, input))
         return OL_OK;
     axes->given = true;
     known_ints k;
-    if (in_known(c, input, &k)) {
+    if (infer_in_known(c, input, &k)) {
         axes->count = (int64_t)k.n;
         axes->known = true;
         for (size_t i = 0; i < k.n; i++) {
@@ -223,10 +223,10 @@ ol_status read_axes(infer_ctx *c, int64_t input_since, size_t input, axes_arg *a
         }
         return OL_OK;
     }
-    int r = in_rank(c, input);
+    int r = infer_in_rank(c, input);
     if (r == 0)
         axes->count = 1;
-    else if (r == 1 && dim_known(&in_dims(c, input)[0]))
-        axes->count = in_dims(c, input)[0].value;
+    else if (r == 1 && dim_known(&infer_in_dims(c, input)[0]))
+        axes->count = infer_in_dims(c, input)[0].value;
     return OL_OK;
 }

@@ -147,6 +147,25 @@ static sym_int sym_greater_equal(sym_int a, sym_int b)
     return o == 2 ? sym_unknown() : sym_value(o >= 0);
 }
 
+static sym_int sym_and(sym_int a, sym_int b)
+{
+    if (is_value(a, 0) || is_value(b, 0))
+        return sym_value(0);
+    return both_values(a, b) ? sym_value(1) : sym_unknown();
+}
+
+static sym_int sym_or(sym_int a, sym_int b)
+{
+    if ((a.kind == SYM_VALUE && a.value) || (b.kind == SYM_VALUE && b.value))
+        return sym_value(1);
+    return both_values(a, b) ? sym_value(0) : sym_unknown();
+}
+
+static sym_int sym_xor(sym_int a, sym_int b)
+{
+    return both_values(a, b) ? sym_value((a.value != 0) != (b.value != 0)) : sym_unknown();
+}
+
 static sym_binop binop_for(const infer_ctx *c)
 {
     static const struct {
@@ -156,7 +175,7 @@ static sym_binop binop_for(const infer_ctx *c)
         {"Add", sym_add}, {"Sub", sym_sub}, {"Mul", sym_mul}, {"Div", sym_div}, {"Mod", sym_mod},
         {"Max", sym_max}, {"Min", sym_min}, {"Equal", sym_equal}, {"Less", sym_less},
         {"Greater", sym_greater}, {"LessOrEqual", sym_less_equal},
-        {"GreaterOrEqual", sym_greater_equal},
+        {"GreaterOrEqual", sym_greater_equal}, {"And", sym_and}, {"Or", sym_or}, {"Xor", sym_xor},
     };
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
         if (op_is(c, ops[i].op))
@@ -177,19 +196,20 @@ static void propagate_binary(infer_ctx *c, sym_binop op, size_t ia, size_t ib)
 {
     known_ints a, b, r;
     size_t n;
-    if (!op || !in_known(c, ia, &a) || !in_known(c, ib, &b) || !known_pair_length(&a, &b, &n))
+    if (!op || !infer_in_known_partial(c, ia, &a) || !infer_in_known_partial(c, ib, &b) ||
+        !known_pair_length(&a, &b, &n))
         return;
     r.rank = a.rank > b.rank ? a.rank : b.rank;
     r.n = n;
     for (size_t k = 0; k < n; k++)
         r.v[k] = op(a.v[a.n == 1 ? 0 : k], b.v[b.n == 1 ? 0 : k]);
-    out_set_known(c, 0, &r);
+    infer_out_set_known(c, 0, &r);
 }
 
 static void propagate_unary(infer_ctx *c)
 {
     known_ints a;
-    if (!in_known(c, 0, &a))
+    if (!infer_in_known(c, 0, &a))
         return;
     for (size_t k = 0; k < a.n; k++) {
         sym_int *v = &a.v[k];
@@ -205,33 +225,33 @@ static void propagate_unary(infer_ctx *c)
         else
             return;
     }
-    out_set_known(c, 0, &a);
+    infer_out_set_known(c, 0, &a);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
 
 ol_status infer_unary(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
     propagate_unary(c);
-    return out_like_input(c, 0, 0, OL_UNDEFINED);
+    return infer_out_like_input(c, 0, 0, OL_UNDEFINED);
 }
 
 ol_status infer_unary_to_bool(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
-    return st != OL_OK ? st : out_like_input(c, 0, 0, OL_BOOL);
+    ol_status st = infer_in_require(c, 0);
+    return st != OL_OK ? st : infer_out_like_input(c, 0, 0, OL_BOOL);
 }
 
 ol_status infer_not(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
     propagate_unary(c);
-    return out_like_input(c, 0, 0, OL_BOOL);
+    return infer_out_like_input(c, 0, 0, OL_BOOL);
 }
 
 ol_status infer_clip(infer_ctx *c)
@@ -241,22 +261,22 @@ ol_status infer_clip(infer_ctx *c)
 
 ol_status infer_softmax(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
     int64_t axis;
     /* Before opset 13 these ops flattened the input at `axis` (default 1); later they act on one axis. */
-    if ((st = attr_int(c, "axis", c->opset < 13 ? 1 : -1, &axis)) != OL_OK)
+    if ((st = infer_attr_int(c, "axis", c->opset < 13 ? 1 : -1, &axis)) != OL_OK)
         return st;
-    int rank = in_rank(c, 0);
+    int rank = infer_in_rank(c, 0);
     if (rank >= 0) {
         int a;
         /* The flattening versions also accept axis == rank. */
         bool flat_end = c->opset < 13 && axis == rank;
-        if (!flat_end && (st = axis_normalize(c, axis, rank, "axis", &a)) != OL_OK)
+        if (!flat_end && (st = infer_axis_normalize(c, axis, rank, "axis", &a)) != OL_OK)
             return st;
     }
-    return out_like_input(c, 0, 0, OL_UNDEFINED);
+    return infer_out_like_input(c, 0, 0, OL_UNDEFINED);
 }
 
 static ol_status infer_broadcast_op(infer_ctx *c, size_t n_inputs, ol_dtype elem)
@@ -264,16 +284,16 @@ static ol_status infer_broadcast_op(infer_ctx *c, size_t n_inputs, ol_dtype elem
     size_t idx[3] = {0, 1, 2};
     ol_dim dims[OL_MAX_RANK];
     int rank;
-    ol_status st = broadcast_inputs(c, idx, n_inputs, dims, &rank);
+    ol_status st = infer_broadcast_inputs(c, idx, n_inputs, dims, &rank);
     if (st != OL_OK)
         return st;
-    return out_tensor_dims(c, 0, elem, rank, dims);
+    return infer_out_tensor_dims(c, 0, elem, rank, dims);
 }
 
 static ol_status require_two(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
-    return st != OL_OK ? st : in_require(c, 1);
+    ol_status st = infer_in_require(c, 0);
+    return st != OL_OK ? st : infer_in_require(c, 1);
 }
 
 ol_status infer_binary(infer_ctx *c)
@@ -283,7 +303,7 @@ ol_status infer_binary(infer_ctx *c)
         return st;
     size_t idx[2] = {0, 1};
     ol_dtype elem;
-    if ((st = common_elem(c, idx, 2, &elem)) != OL_OK)
+    if ((st = infer_common_elem(c, idx, 2, &elem)) != OL_OK)
         return st;
     propagate_binary(c, binop_for(c), 0, 1);
     return infer_broadcast_op(c, 2, elem);
@@ -292,7 +312,7 @@ ol_status infer_binary(infer_ctx *c)
 ol_status infer_pow(infer_ctx *c)
 {
     ol_status st = require_two(c);
-    return st != OL_OK ? st : infer_broadcast_op(c, 2, in_elem(c, 0));
+    return st != OL_OK ? st : infer_broadcast_op(c, 2, infer_in_elem(c, 0));
 }
 
 ol_status infer_prelu(infer_ctx *c)
@@ -302,19 +322,19 @@ ol_status infer_prelu(infer_ctx *c)
         return st;
     size_t idx[2] = {0, 1};
     ol_dtype elem;
-    if ((st = common_elem(c, idx, 2, &elem)) != OL_OK)
+    if ((st = infer_common_elem(c, idx, 2, &elem)) != OL_OK)
         return st;
     /* The slope broadcasts to X (one direction only), so Y has X's shape. */
-    int rx = in_rank(c, 0), rs = in_rank(c, 1);
+    int rx = infer_in_rank(c, 0), rs = infer_in_rank(c, 1);
     if (rx >= 0 && rs >= 0) {
         ol_dim dims[OL_MAX_RANK];
         int r;
-        if ((st = broadcast_dims(c, in_dims(c, 0), rx, in_dims(c, 1), rs, dims, &r)) != OL_OK)
+        if ((st = infer_broadcast_dims(c, infer_in_dims(c, 0), rx, infer_in_dims(c, 1), rs, dims, &r)) != OL_OK)
             return st;
         if (r != rx)
             return infer_fail(c, "slope of rank %d does not broadcast to X of rank %d", rs, rx);
     }
-    return out_like_input(c, 0, 0, elem);
+    return infer_out_like_input(c, 0, 0, elem);
 }
 
 ol_status infer_compare(infer_ctx *c)
@@ -324,7 +344,7 @@ ol_status infer_compare(infer_ctx *c)
         return st;
     size_t idx[2] = {0, 1};
     ol_dtype elem;
-    if ((st = common_elem(c, idx, 2, &elem)) != OL_OK)
+    if ((st = infer_common_elem(c, idx, 2, &elem)) != OL_OK)
         return st;
     propagate_binary(c, binop_for(c), 0, 1);
     return infer_broadcast_op(c, 2, OL_BOOL);
@@ -333,39 +353,42 @@ ol_status infer_compare(infer_ctx *c)
 ol_status infer_logical(infer_ctx *c)
 {
     ol_status st = require_two(c);
-    return st != OL_OK ? st : infer_broadcast_op(c, 2, OL_BOOL);
+    if (st != OL_OK)
+        return st;
+    propagate_binary(c, binop_for(c), 0, 1);
+    return infer_broadcast_op(c, 2, OL_BOOL);
 }
 
 ol_status infer_variadic(infer_ctx *c)
 {
-    size_t n = in_count(c);
+    size_t n = infer_in_count(c);
     if (n == 0)
         return infer_fail(c, "needs at least one input");
     size_t idx[OL_MAX_RANK];
     if (n > OL_MAX_RANK)
-        return out_tensor(c, 0, in_elem(c, 0), -1);
+        return infer_out_tensor(c, 0, infer_in_elem(c, 0), -1);
     for (size_t i = 0; i < n; i++) {
-        ol_status st = in_require(c, i);
+        ol_status st = infer_in_require(c, i);
         if (st != OL_OK)
             return st;
         idx[i] = i;
     }
     ol_dtype elem;
-    ol_status st = common_elem(c, idx, n, &elem);
+    ol_status st = infer_common_elem(c, idx, n, &elem);
     if (st != OL_OK)
         return st;
     if (n == 1) {
         known_ints k;
-        if (in_known(c, 0, &k))
-            out_set_known(c, 0, &k);
+        if (infer_in_known(c, 0, &k))
+            infer_out_set_known(c, 0, &k);
     } else if (n == 2) {
         propagate_binary(c, binop_for(c), 0, 1);
     }
     ol_dim dims[OL_MAX_RANK];
     int rank;
-    if ((st = broadcast_inputs(c, idx, n, dims, &rank)) != OL_OK)
+    if ((st = infer_broadcast_inputs(c, idx, n, dims, &rank)) != OL_OK)
         return st;
-    return out_tensor_dims(c, 0, elem, rank, dims);
+    return infer_out_tensor_dims(c, 0, elem, rank, dims);
 }
 
 /* Where(cond, x, y) on known contents: picks elementwise, broadcasting single elements. */
@@ -374,7 +397,7 @@ static void propagate_where(infer_ctx *c)
     known_ints k[3], r;
     size_t n = 1;
     for (size_t i = 0; i < 3; i++) {
-        if (!in_known(c, i, &k[i]))
+        if (!infer_in_known_partial(c, i, &k[i]))
             return;
         if (k[i].n != 1) {
             if (n != 1 && n != k[i].n)
@@ -389,26 +412,28 @@ static void propagate_where(infer_ctx *c)
         const sym_int *cond = &k[0].v[k[0].n == 1 ? 0 : e];
         const sym_int *x = &k[1].v[k[1].n == 1 ? 0 : e];
         const sym_int *y = &k[2].v[k[2].n == 1 ? 0 : e];
-        if (cond->kind != SYM_VALUE)
-            r.v[e] = sym_unknown();
-        else
+        if (cond->kind == SYM_VALUE)
             r.v[e] = cond->value ? *x : *y;
+        else if (sym_order(*x, *y) == 0)
+            r.v[e] = *x;  /* either way the same */
+        else
+            r.v[e] = sym_unknown();
     }
-    out_set_known(c, 0, &r);
+    infer_out_set_known(c, 0, &r);
 }
 
 ol_status infer_where(infer_ctx *c)
 {
     ol_status st;
     for (size_t i = 0; i < 3; i++)
-        if ((st = in_require(c, i)) != OL_OK)
+        if ((st = infer_in_require(c, i)) != OL_OK)
             return st;
     size_t idx[2] = {1, 2};
     ol_dtype elem;
-    if ((st = common_elem(c, idx, 2, &elem)) != OL_OK)
+    if ((st = infer_common_elem(c, idx, 2, &elem)) != OL_OK)
         return st;
-    if (in_elem(c, 0) != OL_UNDEFINED && in_elem(c, 0) != OL_BOOL)
-        return infer_fail(c, "condition must be bool, not %s", ol_dtype_name(in_elem(c, 0)));
+    if (infer_in_elem(c, 0) != OL_UNDEFINED && infer_in_elem(c, 0) != OL_BOOL)
+        return infer_fail(c, "condition must be bool, not %s", ol_dtype_name(infer_in_elem(c, 0)));
     propagate_where(c);
     return infer_broadcast_op(c, 3, elem);
 }

@@ -1,5 +1,5 @@
-/* Ops that make a tensor from attributes or from a shape: Constant, ConstantOfShape, Range, EyeLike
- * and the random generators. */
+/* Ops that make a tensor from attributes or from a shape: Constant, ConstantOfShape, Range, EyeLike,
+ * the random generators, and SequenceLength's count. */
 #include <math.h>
 #include <string.h>
 
@@ -21,7 +21,7 @@ static ol_status tensor_type_of(infer_ctx *c, const ol_tensor *t)
             return infer_fail(c, "attribute tensor has negative dim %lld", (long long)t->dims[d]);
         dims[d] = dim_of(t->dims[d]);
     }
-    return out_tensor_dims(c, 0, t->dtype, t->rank, dims);
+    return infer_out_tensor_dims(c, 0, t->dtype, t->rank, dims);
 }
 
 /* A sparse_value attribute is kept packed by the IR; its dense shape and type are in the message. */
@@ -46,7 +46,7 @@ static ol_status sparse_constant_type(infer_ctx *c, const ol_attr *a)
         ol_dtype elem = ol_dtype_valid(sp->values->data_type) ? (ol_dtype)sp->values->data_type
                                                               : OL_UNDEFINED;
         if (st == OL_OK)
-            st = out_tensor_dims(c, 0, elem, (int)sp->n_dims, dims);
+            st = infer_out_tensor_dims(c, 0, elem, (int)sp->n_dims, dims);
     }
     onnx__attribute_proto__free_unpacked(msg, NULL);
     return st;
@@ -79,41 +79,41 @@ ol_status infer_constant(infer_ctx *c)
     }
     if (strcmp(name, "value_int") == 0) {
         int64_t v;
-        if ((st = attr_int(c, name, 0, &v)) != OL_OK)
+        if ((st = infer_attr_int(c, name, 0, &v)) != OL_OK)
             return st;
         known_ints k = {.rank = 0, .n = 1, .v = {{.kind = SYM_VALUE, .value = v}}};
-        out_set_known(c, 0, &k);
-        return out_tensor(c, 0, OL_INT64, 0);
+        infer_out_set_known(c, 0, &k);
+        return infer_out_tensor(c, 0, OL_INT64, 0);
     }
     if (strcmp(name, "value_ints") == 0) {
         const int64_t *v;
         size_t n;
-        if ((st = attr_ints(c, name, &v, &n)) != OL_OK)
+        if ((st = infer_attr_ints(c, name, &v, &n)) != OL_OK)
             return st;
         if (n <= KNOWN_MAX_ELEMS) {
             known_ints k = {.rank = 1, .n = n};
             for (size_t i = 0; i < n; i++)
                 k.v[i] = (sym_int){.kind = SYM_VALUE, .value = v[i]};
-            out_set_known(c, 0, &k);
+            infer_out_set_known(c, 0, &k);
         }
         ol_dim d = dim_of((int64_t)n);
-        return out_tensor_dims(c, 0, OL_INT64, 1, &d);
+        return infer_out_tensor_dims(c, 0, OL_INT64, 1, &d);
     }
     if (strcmp(name, "value_float") == 0) {
         float f;
-        return (st = attr_float(c, name, 0, &f)) != OL_OK ? st : out_tensor(c, 0, OL_FLOAT, 0);
+        return (st = infer_attr_float(c, name, 0, &f)) != OL_OK ? st : infer_out_tensor(c, 0, OL_FLOAT, 0);
     }
     if (strcmp(name, "value_string") == 0) {
         if (found->type != OL_ATTR_STRING)
             return infer_fail(c, "attribute 'value_string' must be a string");
-        return out_tensor(c, 0, OL_STRING, 0);
+        return infer_out_tensor(c, 0, OL_STRING, 0);
     }
     /* value_floats, value_strings */
     bool floats = strcmp(name, "value_floats") == 0;
     if (found->type != (floats ? OL_ATTR_FLOATS : OL_ATTR_STRINGS))
         return infer_fail(c, "attribute '%s' must be a list of %s", name, floats ? "floats" : "strings");
     ol_dim d = dim_of((int64_t)found->n);
-    return out_tensor_dims(c, 0, floats ? OL_FLOAT : OL_STRING, 1, &d);
+    return infer_out_tensor_dims(c, 0, floats ? OL_FLOAT : OL_STRING, 1, &d);
 }
 
 /* The scalar integer a one-element constant tensor holds, if it is one. */
@@ -143,7 +143,7 @@ static bool tensor_single_int(const ol_tensor *t, int64_t *v)
 
 ol_status infer_constant_of_shape(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
     const ol_attr *a = ol_node_attr(c->node, "value");
@@ -152,19 +152,19 @@ ol_status infer_constant_of_shape(infer_ctx *c)
     if (a && ol_tensor_numel(a->t) != 1)
         return infer_fail(c, "attribute 'value' must hold exactly one element");
     ol_dtype elem = a ? a->t->dtype : OL_FLOAT;
-    int rs = in_rank(c, 0);
+    int rs = infer_in_rank(c, 0);
     if (rs > 1)
         return infer_fail(c, "shape input must be 1-D, not rank %d", rs);
     known_ints shape;
-    if (!in_known(c, 0, &shape)) {
-        bool len_known = rs == 1 && dim_known(&in_dims(c, 0)[0]);
-        return out_tensor(c, 0, elem, len_known ? (int)in_dims(c, 0)[0].value : -1);
+    if (!infer_in_known(c, 0, &shape)) {
+        bool len_known = rs == 1 && dim_known(&infer_in_dims(c, 0)[0]);
+        return infer_out_tensor(c, 0, elem, len_known ? (int)infer_in_dims(c, 0)[0].value : -1);
     }
     ol_dim dims[OL_MAX_RANK];
     for (size_t i = 0; i < shape.n; i++) {
         if (shape.v[i].kind == SYM_VALUE && shape.v[i].value < 0)
             return infer_fail(c, "shape has negative value %lld", (long long)shape.v[i].value);
-        dims[i] = dim_from_sym(&shape.v[i]);
+        dims[i] = infer_dim_from_sym(&shape.v[i]);
     }
     /* A small integer fill (a vector of ones in the Expand idiom) has known contents. */
     int64_t fill = 0;
@@ -175,10 +175,10 @@ ol_status infer_constant_of_shape(infer_ctx *c)
             known_ints k = {.rank = (int)shape.n, .n = len};
             for (size_t i = 0; i < len; i++)
                 k.v[i] = (sym_int){.kind = SYM_VALUE, .value = fill};
-            out_set_known(c, 0, &k);
+            infer_out_set_known(c, 0, &k);
         }
     }
-    return out_tensor_dims(c, 0, elem, (int)shape.n, dims);
+    return infer_out_tensor_dims(c, 0, elem, (int)shape.n, dims);
 }
 
 /* Range over known integer bounds, or the symbolic arange(0, n, 1). */
@@ -187,7 +187,7 @@ static ol_status range_length(infer_ctx *c, ol_dim *len, known_ints *contents, b
     known_ints start, limit, delta;
     *len = dim_unknown();
     *have_contents = false;
-    if (in_known(c, 0, &start) && in_known(c, 1, &limit) && in_known(c, 2, &delta) &&
+    if (infer_in_known(c, 0, &start) && infer_in_known(c, 1, &limit) && infer_in_known(c, 2, &delta) &&
         start.n == 1 && limit.n == 1 && delta.n == 1) {
         const sym_int *s = &start.v[0], *l = &limit.v[0], *d = &delta.v[0];
         if (d->kind == SYM_VALUE && d->value == 0)
@@ -210,14 +210,14 @@ static ol_status range_length(infer_ctx *c, ol_dim *len, known_ints *contents, b
             }
         } else if (s->kind == SYM_VALUE && s->value == 0 && d->kind == SYM_VALUE && d->value == 1 &&
                    l->kind == SYM_PARAM) {
-            *len = dim_from_sym(l);
+            *len = infer_dim_from_sym(l);
         }
         return OL_OK;
     }
     double fs, fl, fd;
     size_t n;
-    if (in_const_floats(c, 0, &fs, 1, &n) && n == 1 && in_const_floats(c, 1, &fl, 1, &n) && n == 1 &&
-        in_const_floats(c, 2, &fd, 1, &n) && n == 1) {
+    if (infer_in_const_floats(c, 0, &fs, 1, &n) && n == 1 && infer_in_const_floats(c, 1, &fl, 1, &n) && n == 1 &&
+        infer_in_const_floats(c, 2, &fd, 1, &n) && n == 1) {
         if (fd == 0)
             return infer_fail(c, "delta must not be 0");
         double count = ceil((fl - fs) / fd);
@@ -233,14 +233,14 @@ ol_status infer_range(infer_ctx *c)
     ol_status st;
     size_t idx[3] = {0, 1, 2};
     for (size_t i = 0; i < 3; i++)
-        if ((st = in_require(c, i)) != OL_OK)
+        if ((st = infer_in_require(c, i)) != OL_OK)
             return st;
     for (size_t i = 0; i < 3; i++)
-        if (in_rank(c, i) > 1 || (in_rank(c, i) == 1 && dim_known(&in_dims(c, i)[0]) &&
-                                  in_dims(c, i)[0].value != 1))
+        if (infer_in_rank(c, i) > 1 || (infer_in_rank(c, i) == 1 && dim_known(&infer_in_dims(c, i)[0]) &&
+                                  infer_in_dims(c, i)[0].value != 1))
             return infer_fail(c, "input %zu must be a scalar", i);
     ol_dtype elem;
-    if ((st = common_elem(c, idx, 3, &elem)) != OL_OK)
+    if ((st = infer_common_elem(c, idx, 3, &elem)) != OL_OK)
         return st;
     ol_dim len;
     known_ints contents;
@@ -248,8 +248,8 @@ ol_status infer_range(infer_ctx *c)
     if ((st = range_length(c, &len, &contents, &have_contents)) != OL_OK)
         return st;
     if (have_contents)
-        out_set_known(c, 0, &contents);
-    return out_tensor_dims(c, 0, elem, 1, &len);
+        infer_out_set_known(c, 0, &contents);
+    return infer_out_tensor_dims(c, 0, elem, 1, &len);
 }
 
 /* dtype attribute when set, else `fallback`. */
@@ -257,7 +257,7 @@ static ol_status dtype_attr(infer_ctx *c, ol_dtype fallback, ol_dtype *out)
 {
     int64_t dt;
     *out = fallback;
-    ol_status st = attr_int(c, "dtype", 0, &dt);
+    ol_status st = infer_attr_int(c, "dtype", 0, &dt);
     if (st != OL_OK)
         return st;
     if (!ol_node_attr(c->node, "dtype")) {
@@ -272,27 +272,27 @@ static ol_status dtype_attr(infer_ctx *c, ol_dtype fallback, ol_dtype *out)
 
 ol_status infer_eye_like(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
-    int r = in_rank(c, 0);
+    int r = infer_in_rank(c, 0);
     if (r >= 0 && r != 2)
         return infer_fail(c, "input must be 2-D, not rank %d", r);
     ol_dtype elem;
-    if ((st = dtype_attr(c, in_elem(c, 0), &elem)) != OL_OK)
+    if ((st = dtype_attr(c, infer_in_elem(c, 0), &elem)) != OL_OK)
         return st;
-    return out_like_input(c, 0, 0, elem);
+    return infer_out_like_input(c, 0, 0, elem);
 }
 
 ol_status infer_random_like(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
     ol_dtype elem;
-    if ((st = dtype_attr(c, in_elem(c, 0), &elem)) != OL_OK)
+    if ((st = dtype_attr(c, infer_in_elem(c, 0), &elem)) != OL_OK)
         return st;
-    return out_like_input(c, 0, 0, elem);
+    return infer_out_like_input(c, 0, 0, elem);
 }
 
 ol_status infer_random(infer_ctx *c)
@@ -301,7 +301,7 @@ ol_status infer_random(infer_ctx *c)
     ol_dtype elem;
     const int64_t *shape;
     size_t n;
-    if ((st = dtype_attr(c, OL_FLOAT, &elem)) != OL_OK || (st = attr_ints(c, "shape", &shape, &n)) != OL_OK)
+    if ((st = dtype_attr(c, OL_FLOAT, &elem)) != OL_OK || (st = infer_attr_ints(c, "shape", &shape, &n)) != OL_OK)
         return st;
     if (!shape)
         return infer_fail(c, "attribute 'shape' is required");
@@ -313,5 +313,11 @@ ol_status infer_random(infer_ctx *c)
             return infer_fail(c, "attribute 'shape' has negative dim %lld", (long long)shape[i]);
         dims[i] = dim_of(shape[i]);
     }
-    return out_tensor_dims(c, 0, elem, (int)n, dims);
+    return infer_out_tensor_dims(c, 0, elem, (int)n, dims);
+}
+
+ol_status infer_sequence_length(infer_ctx *c)
+{
+    ol_status st = infer_in_require(c, 0);
+    return st != OL_OK ? st : infer_out_tensor(c, 0, OL_INT64, 0);
 }

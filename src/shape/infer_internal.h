@@ -53,15 +53,15 @@ typedef struct infer_session {
     string_pool *pool;
 } infer_session;
 
-known_map *known_map_create(void);
-void known_map_destroy(known_map *map);
-const known_ints *known_map_get(const known_map *map, const ol_value *value);
-bool known_map_put(known_map *map, const ol_value *value, const known_ints *contents);
+known_map *infer_known_map_create(void);
+void infer_known_map_destroy(known_map *map);
+const known_ints *infer_known_map_get(const known_map *map, const ol_value *value);
+bool infer_known_map_put(known_map *map, const ol_value *value, const known_ints *contents);
 
-string_pool *string_pool_create(void);
-void string_pool_destroy(string_pool *pool);
+string_pool *infer_string_pool_create(void);
+void infer_string_pool_destroy(string_pool *pool);
 /* Stable copy of `s` owned by the pool (the same pointer for equal strings), NULL on OOM. */
-const char *string_pool_intern(string_pool *pool, const char *s);
+const char *infer_string_pool_intern(string_pool *pool, const char *s);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Per-node context. */
@@ -93,61 +93,64 @@ const char *infer_node_label(const ol_node *node);
 /* ---------------------------------------------------------------------------------------------- */
 /* Inputs. A type is "known" when it is a tensor type; rank -1 means the rank is unknown. */
 
-size_t in_count(const infer_ctx *c);
-bool in_present(const infer_ctx *c, size_t i);
-ol_value *in_value(const infer_ctx *c, size_t i);
+size_t infer_in_count(const infer_ctx *c);
+bool infer_in_present(const infer_ctx *c, size_t i);
+ol_value *infer_in_value(const infer_ctx *c, size_t i);
 /* The input's type, following outer-scope references; NULL when the input is absent. */
-const ol_type *in_type(const infer_ctx *c, size_t i);
-bool in_is_tensor(const infer_ctx *c, size_t i);
-ol_dtype in_elem(const infer_ctx *c, size_t i);
-int in_rank(const infer_ctx *c, size_t i);
-const ol_dim *in_dims(const infer_ctx *c, size_t i);
+const ol_type *infer_in_type(const infer_ctx *c, size_t i);
+bool infer_in_is_tensor(const infer_ctx *c, size_t i);
+ol_dtype infer_in_elem(const infer_ctx *c, size_t i);
+int infer_in_rank(const infer_ctx *c, size_t i);
+const ol_dim *infer_in_dims(const infer_ctx *c, size_t i);
 /* Fails naming the node when input i is absent. */
-ol_status in_require(infer_ctx *c, size_t i);
-const ol_value *value_type_source(const ol_value *value);
+ol_status infer_in_require(infer_ctx *c, size_t i);
+const ol_value *infer_value_type_source(const ol_value *value);
 
 /* Contents of input i when it is a small integer tensor that is constant or was computed from shapes. */
-bool in_known(const infer_ctx *c, size_t i, known_ints *out);
+bool infer_in_known(const infer_ctx *c, size_t i, known_ints *out);
+/* Like in_known, but an integer or bool scalar or short vector of known length with nothing known
+ * about it still counts, as all SYM_UNKNOWN, so that what is known around it propagates. */
+bool infer_in_known_partial(const infer_ctx *c, size_t i, known_ints *out);
 /* Constant integer contents of input i (every element exact); fails on a non-integer constant. */
-bool in_const_ints(const infer_ctx *c, size_t i, int64_t *values, size_t max, size_t *n);
+bool infer_in_const_ints(const infer_ctx *c, size_t i, int64_t *values, size_t max, size_t *n);
 /* Constant float/double contents of input i, up to `max` elements. */
-bool in_const_floats(const infer_ctx *c, size_t i, double *values, size_t max, size_t *n);
+bool infer_in_const_floats(const infer_ctx *c, size_t i, double *values, size_t max, size_t *n);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Outputs. */
 
-bool out_present(const infer_ctx *c, size_t o);
+bool infer_out_present(const infer_ctx *c, size_t o);
 /* Tensor type of the given rank (-1: unknown) with unknown dims. */
-ol_status out_tensor(infer_ctx *c, size_t o, ol_dtype elem, int rank);
+ol_status infer_out_tensor(infer_ctx *c, size_t o, ol_dtype elem, int rank);
 /* Tensor type with the given dims (params are copied). */
-ol_status out_tensor_dims(infer_ctx *c, size_t o, ol_dtype elem, int rank, const ol_dim *dims);
+ol_status infer_out_tensor_dims(infer_ctx *c, size_t o, ol_dtype elem, int rank, const ol_dim *dims);
 /* Copy of input i's type, with elem replaced unless it is OL_UNDEFINED. */
-ol_status out_like_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem);
+ol_status infer_out_like_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem);
 /* Input i's shape with exactly `elem` (OL_UNDEFINED: unknown element type). */
-ol_status out_shape_of_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem);
-void out_set_known(infer_ctx *c, size_t o, const known_ints *contents);
+ol_status infer_out_shape_of_input(infer_ctx *c, size_t o, size_t i, ol_dtype elem);
+void infer_out_set_known(infer_ctx *c, size_t o, const known_ints *contents);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Attributes: wrong attribute kinds are errors naming the node, absent ones give the default. */
 
-ol_status attr_int(infer_ctx *c, const char *name, int64_t dflt, int64_t *out);
-ol_status attr_float(infer_ctx *c, const char *name, float dflt, float *out);
+ol_status infer_attr_int(infer_ctx *c, const char *name, int64_t dflt, int64_t *out);
+ol_status infer_attr_float(infer_ctx *c, const char *name, float dflt, float *out);
 /* *values is NULL and *n 0 when absent. */
-ol_status attr_ints(infer_ctx *c, const char *name, const int64_t **values, size_t *n);
-ol_status attr_floats(infer_ctx *c, const char *name, const float **values, size_t *n);
+ol_status infer_attr_ints(infer_ctx *c, const char *name, const int64_t **values, size_t *n);
+ol_status infer_attr_floats(infer_ctx *c, const char *name, const float **values, size_t *n);
 /* *s is `dflt` when absent. */
-ol_status attr_string(infer_ctx *c, const char *name, const char *dflt, const char **s, size_t *len);
-bool bytes_equal(const char *s, size_t len, const char *literal);
+ol_status infer_attr_string(infer_ctx *c, const char *name, const char *dflt, const char **s, size_t *len);
+bool infer_bytes_equal(const char *s, size_t len, const char *literal);
 /* Fails unless the attribute is absent (for inputs that replaced attributes in a later opset). */
-ol_status attr_forbidden(infer_ctx *c, const char *name, const char *why);
+ol_status infer_attr_forbidden(infer_ctx *c, const char *name, const char *why);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Axes and dims. */
 
 /* Maps axis in [-rank, rank-1] to [0, rank-1]; fails naming `what` otherwise. */
-ol_status axis_normalize(infer_ctx *c, int64_t axis, int rank, const char *what, int *out);
+ol_status infer_axis_normalize(infer_ctx *c, int64_t axis, int rank, const char *what, int *out);
 /* Normalizes a list of axes into `mask` (rank entries); duplicates are errors. */
-ol_status axes_to_mask(infer_ctx *c, const int64_t *axes, size_t n, int rank, const char *what,
+ol_status infer_axes_to_mask(infer_ctx *c, const int64_t *axes, size_t n, int rank, const char *what,
                        bool *mask);
 
 /* The `axes` of ops that moved them from an attribute to input `input` at opset `input_since`.
@@ -159,21 +162,21 @@ typedef struct axes_arg {
     int64_t count;
     int64_t values[OL_MAX_RANK];
 } axes_arg;
-ol_status read_axes(infer_ctx *c, int64_t input_since, size_t input, axes_arg *axes);
+ol_status infer_read_axes(infer_ctx *c, int64_t input_since, size_t input, axes_arg *axes);
 
 static inline bool dim_known(const ol_dim *d) { return d->value >= 0; }
 static inline bool dim_symbolic(const ol_dim *d) { return d->value < 0 && d->param; }
 static inline ol_dim dim_of(int64_t v) { return (ol_dim){.value = v, .param = NULL}; }
 static inline ol_dim dim_unknown(void) { return (ol_dim){.value = -1, .param = NULL}; }
 /* The same dimension for sure: equal values or equal symbols. */
-bool dim_same(const ol_dim *a, const ol_dim *b);
+bool infer_dim_same(const ol_dim *a, const ol_dim *b);
 /* Two dims that must be equal: fails on two different values, returns the more precise one. */
-ol_status dim_unify(infer_ctx *c, const ol_dim *a, const ol_dim *b, const char *what, ol_dim *out);
+ol_status infer_dim_unify(infer_ctx *c, const ol_dim *a, const ol_dim *b, const char *what, ol_dim *out);
 
 /* Overflow-checked arithmetic; the error names the node. */
-ol_status checked_add(infer_ctx *c, int64_t a, int64_t b, int64_t *out);
-ol_status checked_sub(infer_ctx *c, int64_t a, int64_t b, int64_t *out);
-ol_status checked_mul(infer_ctx *c, int64_t a, int64_t b, int64_t *out);
+ol_status infer_checked_add(infer_ctx *c, int64_t a, int64_t b, int64_t *out);
+ol_status infer_checked_sub(infer_ctx *c, int64_t a, int64_t b, int64_t *out);
+ol_status infer_checked_mul(infer_ctx *c, int64_t a, int64_t b, int64_t *out);
 
 /* Symbolic product of dims: value * product(params), or unknown. */
 typedef struct dim_product {
@@ -182,21 +185,21 @@ typedef struct dim_product {
     const char *params[OL_MAX_RANK];
     bool unknown;
 } dim_product;
-ol_status dims_product(infer_ctx *c, const ol_dim *dims, int from, int to, dim_product *p);
+ol_status infer_dims_product(infer_ctx *c, const ol_dim *dims, int from, int to, dim_product *p);
 /* The product as one dim when it is a number or a single symbol. */
-ol_dim dim_product_as_dim(const dim_product *p);
+ol_dim infer_dim_product_as_dim(const dim_product *p);
 
 /* Numpy multidirectional broadcast of a and b into out (rank max(ra, rb)). */
-ol_status broadcast_dims(infer_ctx *c, const ol_dim *a, int ra, const ol_dim *b, int rb, ol_dim *out,
+ol_status infer_broadcast_dims(infer_ctx *c, const ol_dim *a, int ra, const ol_dim *b, int rb, ol_dim *out,
                          int *rout);
 /* Broadcasts the shapes of the given inputs (absent ones skipped); *rank -1 when any rank is unknown. */
-ol_status broadcast_inputs(infer_ctx *c, const size_t *inputs, size_t n, ol_dim *out, int *rank);
+ol_status infer_broadcast_inputs(infer_ctx *c, const size_t *inputs, size_t n, ol_dim *out, int *rank);
 /* The element type shared by the given inputs; fails when two known ones differ. */
-ol_status common_elem(infer_ctx *c, const size_t *inputs, size_t n, ol_dtype *out);
+ol_status infer_common_elem(infer_ctx *c, const size_t *inputs, size_t n, ol_dtype *out);
 
 /* Dim to/from a known element. */
-sym_int sym_from_dim(infer_ctx *c, const ol_dim *d);
-ol_dim dim_from_sym(const sym_int *s);
+sym_int infer_sym_from_dim(infer_ctx *c, const ol_dim *d);
+ol_dim infer_dim_from_sym(const sym_int *s);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Operator families (one file each); the dispatch table in infer_table.c names these. */
@@ -262,7 +265,7 @@ ol_status infer_slice(infer_ctx *c);
 ol_status infer_shape(infer_ctx *c);
 ol_status infer_size(infer_ctx *c);
 /* ONNX Slice's clamping of one axis: the number of elements selected from a dim of size `dim`. */
-ol_status slice_length(infer_ctx *c, int64_t dim, int64_t start, int64_t end, int64_t step,
+ol_status infer_slice_length(infer_ctx *c, int64_t dim, int64_t start, int64_t end, int64_t step,
                        int64_t *first, int64_t *len);
 
 /* infer_gather.c */
@@ -293,6 +296,7 @@ ol_status infer_range(infer_ctx *c);
 ol_status infer_eye_like(infer_ctx *c);
 ol_status infer_random_like(infer_ctx *c);
 ol_status infer_random(infer_ctx *c);
+ol_status infer_sequence_length(infer_ctx *c);
 
 /* infer_cast.c */
 ol_status infer_cast(infer_ctx *c);

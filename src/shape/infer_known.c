@@ -17,12 +17,12 @@ struct known_map {
     size_t count;
 };
 
-known_map *known_map_create(void)
+known_map *infer_known_map_create(void)
 {
     return calloc(1, sizeof(known_map));
 }
 
-void known_map_destroy(known_map *map)
+void infer_known_map_destroy(known_map *map)
 {
     if (!map)
         return;
@@ -49,7 +49,7 @@ static known_slot *find_slot(known_slot *slots, size_t cap, const ol_value *key)
     return &slots[i];
 }
 
-const known_ints *known_map_get(const known_map *map, const ol_value *value)
+const known_ints *infer_known_map_get(const known_map *map, const ol_value *value)
 {
     if (!map || map->cap == 0)
         return NULL;
@@ -72,7 +72,7 @@ static bool grow(known_map *map)
     return true;
 }
 
-bool known_map_put(known_map *map, const ol_value *value, const known_ints *contents)
+bool infer_known_map_put(known_map *map, const ol_value *value, const known_ints *contents)
 {
     if ((map->count + 1) * 2 > map->cap && !grow(map))
         return false;
@@ -95,12 +95,12 @@ struct string_pool {
     size_t count, cap;
 };
 
-string_pool *string_pool_create(void)
+string_pool *infer_string_pool_create(void)
 {
     return calloc(1, sizeof(string_pool));
 }
 
-void string_pool_destroy(string_pool *pool)
+void infer_string_pool_destroy(string_pool *pool)
 {
     if (!pool)
         return;
@@ -110,7 +110,7 @@ void string_pool_destroy(string_pool *pool)
     free(pool);
 }
 
-const char *string_pool_intern(string_pool *pool, const char *s)
+const char *infer_string_pool_intern(string_pool *pool, const char *s)
 {
     for (size_t i = pool->count; i-- > 0;)
         if (strcmp(pool->items[i], s) == 0)
@@ -175,9 +175,9 @@ static int64_t checked_numel(const ol_tensor *t)
     return n;
 }
 
-bool in_const_ints(const infer_ctx *c, size_t i, int64_t *values, size_t max, size_t *n)
+bool infer_in_const_ints(const infer_ctx *c, size_t i, int64_t *values, size_t max, size_t *n)
 {
-    const ol_value *v = in_value(c, i);
+    const ol_value *v = infer_in_value(c, i);
     const ol_tensor *t = v ? ol_value_constant(v) : NULL;
     if (!t || !dtype_is_integer(t->dtype) || t->dtype == OL_UINT64)
         return false;
@@ -190,9 +190,9 @@ bool in_const_ints(const infer_ctx *c, size_t i, int64_t *values, size_t max, si
     return true;
 }
 
-bool in_const_floats(const infer_ctx *c, size_t i, double *values, size_t max, size_t *n)
+bool infer_in_const_floats(const infer_ctx *c, size_t i, double *values, size_t max, size_t *n)
 {
-    const ol_value *v = in_value(c, i);
+    const ol_value *v = infer_in_value(c, i);
     const ol_tensor *t = v ? ol_value_constant(v) : NULL;
     if (!t || (t->dtype != OL_FLOAT && t->dtype != OL_DOUBLE))
         return false;
@@ -212,13 +212,13 @@ bool in_const_floats(const infer_ctx *c, size_t i, double *values, size_t max, s
     return true;
 }
 
-bool in_known(const infer_ctx *c, size_t i, known_ints *out)
+bool infer_in_known(const infer_ctx *c, size_t i, known_ints *out)
 {
-    const ol_value *v = in_value(c, i);
+    const ol_value *v = infer_in_value(c, i);
     if (!v)
         return false;
     for (const ol_value *scope = v; scope; scope = scope->outer) {
-        const known_ints *k = known_map_get(c->session->known, scope);
+        const known_ints *k = infer_known_map_get(c->session->known, scope);
         if (k) {
             *out = *k;
             return true;
@@ -229,7 +229,7 @@ bool in_known(const infer_ctx *c, size_t i, known_ints *out)
         return false;
     int64_t values[KNOWN_MAX_ELEMS];
     size_t n;
-    if (!in_const_ints(c, i, values, KNOWN_MAX_ELEMS, &n))
+    if (!infer_in_const_ints(c, i, values, KNOWN_MAX_ELEMS, &n))
         return false;
     out->rank = t->rank;
     out->n = n;
@@ -238,7 +238,31 @@ bool in_known(const infer_ctx *c, size_t i, known_ints *out)
     return true;
 }
 
-void out_set_known(infer_ctx *c, size_t o, const known_ints *contents)
+bool infer_in_known_partial(const infer_ctx *c, size_t i, known_ints *out)
+{
+    if (infer_in_known(c, i, out))
+        return true;
+    ol_dtype e = infer_in_elem(c, i);
+    if (e != OL_INT64 && e != OL_INT32 && e != OL_BOOL)
+        return false;
+    int r = infer_in_rank(c, i);
+    int64_t n;
+    if (r == 0)
+        n = 1;
+    else if (r == 1 && dim_known(&infer_in_dims(c, i)[0]))
+        n = infer_in_dims(c, i)[0].value;
+    else
+        return false;
+    if (n > KNOWN_MAX_ELEMS)
+        return false;
+    out->rank = r;
+    out->n = (size_t)n;
+    for (int64_t k = 0; k < n; k++)
+        out->v[k] = (sym_int){.kind = SYM_UNKNOWN, .value = -1};
+    return true;
+}
+
+void infer_out_set_known(infer_ctx *c, size_t o, const known_ints *contents)
 {
     if (o < c->node->n_outputs) {
         c->out_known[o] = *contents;
@@ -246,19 +270,19 @@ void out_set_known(infer_ctx *c, size_t o, const known_ints *contents)
     }
 }
 
-sym_int sym_from_dim(infer_ctx *c, const ol_dim *d)
+sym_int infer_sym_from_dim(infer_ctx *c, const ol_dim *d)
 {
     if (dim_known(d))
         return (sym_int){.kind = SYM_VALUE, .value = d->value};
     if (d->param) {
-        const char *name = string_pool_intern(c->session->pool, d->param);
+        const char *name = infer_string_pool_intern(c->session->pool, d->param);
         if (name)
             return (sym_int){.kind = SYM_PARAM, .value = -1, .param = name};
     }
     return (sym_int){.kind = SYM_UNKNOWN, .value = -1};
 }
 
-ol_dim dim_from_sym(const sym_int *s)
+ol_dim infer_dim_from_sym(const sym_int *s)
 {
     if (s->kind == SYM_VALUE && s->value >= 0)
         return dim_of(s->value);

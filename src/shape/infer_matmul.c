@@ -9,38 +9,38 @@
 static ol_status matmul_shape(infer_ctx *c, size_t ai, size_t bi, ol_dtype elem)
 {
     ol_status st;
-    if ((st = in_require(c, ai)) != OL_OK || (st = in_require(c, bi)) != OL_OK)
+    if ((st = infer_in_require(c, ai)) != OL_OK || (st = infer_in_require(c, bi)) != OL_OK)
         return st;
-    int ra = in_rank(c, ai), rb = in_rank(c, bi);
+    int ra = infer_in_rank(c, ai), rb = infer_in_rank(c, bi);
     if (ra == 0 || rb == 0)
         return infer_fail(c, "operands must have rank >= 1 (have %d and %d)", ra, rb);
     if (ra < 0 || rb < 0)
-        return out_tensor(c, 0, elem, -1);
-    const ol_dim *a = in_dims(c, ai), *b = in_dims(c, bi);
+        return infer_out_tensor(c, 0, elem, -1);
+    const ol_dim *a = infer_in_dims(c, ai), *b = infer_in_dims(c, bi);
     ol_dim one = dim_of(1);
     /* A 1-D A is a row [1, K], a 1-D B a column [K, 1]; the added axis is dropped afterwards. */
     const ol_dim *m = ra >= 2 ? &a[ra - 2] : &one, *ka = &a[ra - 1];
     const ol_dim *kb = rb >= 2 ? &b[rb - 2] : &b[0], *n = rb >= 2 ? &b[rb - 1] : &one;
     ol_dim k;
-    if ((st = dim_unify(c, ka, kb, "inner dimensions of the operands differ", &k)) != OL_OK)
+    if ((st = infer_dim_unify(c, ka, kb, "inner dimensions of the operands differ", &k)) != OL_OK)
         return st;
     ol_dim out[OL_MAX_RANK + 2];
     int r;
     int batch_a = ra > 2 ? ra - 2 : 0, batch_b = rb > 2 ? rb - 2 : 0;
-    if ((st = broadcast_dims(c, a, batch_a, b, batch_b, out, &r)) != OL_OK)
+    if ((st = infer_broadcast_dims(c, a, batch_a, b, batch_b, out, &r)) != OL_OK)
         return st;
     if (ra >= 2)
         out[r++] = *m;
     if (rb >= 2)
         out[r++] = *n;
-    return out_tensor_dims(c, 0, elem, r, out);
+    return infer_out_tensor_dims(c, 0, elem, r, out);
 }
 
 ol_status infer_matmul(infer_ctx *c)
 {
     size_t idx[2] = {0, 1};
     ol_dtype elem;
-    ol_status st = common_elem(c, idx, 2, &elem);
+    ol_status st = infer_common_elem(c, idx, 2, &elem);
     return st != OL_OK ? st : matmul_shape(c, 0, 1, elem);
 }
 
@@ -51,45 +51,45 @@ ol_status infer_matmul_integer(infer_ctx *c)
 
 ol_status infer_qlinear_matmul(infer_ctx *c)
 {
-    ol_dtype elem = in_elem(c, 7) != OL_UNDEFINED ? in_elem(c, 7) : in_elem(c, 0);
+    ol_dtype elem = infer_in_elem(c, 7) != OL_UNDEFINED ? infer_in_elem(c, 7) : infer_in_elem(c, 0);
     return matmul_shape(c, 0, 3, elem);
 }
 
 ol_status infer_gemm(infer_ctx *c)
 {
     ol_status st;
-    if ((st = in_require(c, 0)) != OL_OK || (st = in_require(c, 1)) != OL_OK)
+    if ((st = infer_in_require(c, 0)) != OL_OK || (st = infer_in_require(c, 1)) != OL_OK)
         return st;
     size_t idx[3] = {0, 1, 2};
     ol_dtype elem;
-    if ((st = common_elem(c, idx, in_present(c, 2) ? 3 : 2, &elem)) != OL_OK)
+    if ((st = infer_common_elem(c, idx, infer_in_present(c, 2) ? 3 : 2, &elem)) != OL_OK)
         return st;
     int64_t trans_a, trans_b;
-    if ((st = attr_int(c, "transA", 0, &trans_a)) != OL_OK || (st = attr_int(c, "transB", 0, &trans_b)) != OL_OK)
+    if ((st = infer_attr_int(c, "transA", 0, &trans_a)) != OL_OK || (st = infer_attr_int(c, "transB", 0, &trans_b)) != OL_OK)
         return st;
-    int ra = in_rank(c, 0), rb = in_rank(c, 1);
+    int ra = infer_in_rank(c, 0), rb = infer_in_rank(c, 1);
     if ((ra >= 0 && ra != 2) || (rb >= 0 && rb != 2))
         return infer_fail(c, "A and B must be matrices (have rank %d and %d)", ra, rb);
     ol_dim out[2] = {dim_unknown(), dim_unknown()};
     ol_dim ka = dim_unknown(), kb = dim_unknown(), k;
     if (ra == 2) {
-        out[0] = in_dims(c, 0)[trans_a ? 1 : 0];
-        ka = in_dims(c, 0)[trans_a ? 0 : 1];
+        out[0] = infer_in_dims(c, 0)[trans_a ? 1 : 0];
+        ka = infer_in_dims(c, 0)[trans_a ? 0 : 1];
     }
     if (rb == 2) {
-        out[1] = in_dims(c, 1)[trans_b ? 0 : 1];
-        kb = in_dims(c, 1)[trans_b ? 1 : 0];
+        out[1] = infer_in_dims(c, 1)[trans_b ? 0 : 1];
+        kb = infer_in_dims(c, 1)[trans_b ? 1 : 0];
     }
-    if ((st = dim_unify(c, &ka, &kb, "inner dimensions of A and B differ", &k)) != OL_OK)
+    if ((st = infer_dim_unify(c, &ka, &kb, "inner dimensions of A and B differ", &k)) != OL_OK)
         return st;
-    int rc = in_rank(c, 2);
+    int rc = infer_in_rank(c, 2);
     if (rc > 2)
         return infer_fail(c, "C has rank %d; it must broadcast to a matrix", rc);
     if (rc >= 0) {
         /* C broadcasts to [M, N] in one direction only: the result must still be [M, N]. */
         ol_dim bc[OL_MAX_RANK];
         int r;
-        if ((st = broadcast_dims(c, out, 2, in_dims(c, 2), rc, bc, &r)) != OL_OK)
+        if ((st = infer_broadcast_dims(c, out, 2, infer_in_dims(c, 2), rc, bc, &r)) != OL_OK)
             return st;
         for (int d = 0; d < 2; d++) {
             if (dim_known(&out[d]) && dim_known(&bc[d]) && bc[d].value != out[d].value)
@@ -99,7 +99,7 @@ ol_status infer_gemm(infer_ctx *c)
                 out[d] = bc[d];  /* a C dim other than 1 fixes the result's */
         }
     }
-    return out_tensor_dims(c, 0, elem, 2, out);
+    return infer_out_tensor_dims(c, 0, elem, 2, out);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -152,29 +152,29 @@ static ol_status bind_label(infer_ctx *c, ol_dim *bound, bool *seen, char label,
         return OL_OK;
     char what[64];
     snprintf(what, sizeof what, "label '%c' has inconsistent sizes", label);
-    return dim_unify(c, &bound[l], d, what, &bound[l]);
+    return infer_dim_unify(c, &bound[l], d, what, &bound[l]);
 }
 
 ol_status infer_einsum(infer_ctx *c)
 {
     const char *eq;
     size_t len;
-    ol_status st = attr_string(c, "equation", NULL, &eq, &len);
+    ol_status st = infer_attr_string(c, "equation", NULL, &eq, &len);
     if (st != OL_OK)
         return st;
     if (!eq)
         return infer_fail(c, "attribute 'equation' is required");
-    size_t n_inputs = in_count(c);
+    size_t n_inputs = infer_in_count(c);
     if (n_inputs == 0 || n_inputs > OL_MAX_RANK)
         return infer_fail(c, "has %zu inputs", n_inputs);
     size_t idx[OL_MAX_RANK];
     for (size_t i = 0; i < n_inputs; i++) {
-        if ((st = in_require(c, i)) != OL_OK)
+        if ((st = infer_in_require(c, i)) != OL_OK)
             return st;
         idx[i] = i;
     }
     ol_dtype elem;
-    if ((st = common_elem(c, idx, n_inputs, &elem)) != OL_OK)
+    if ((st = infer_common_elem(c, idx, n_inputs, &elem)) != OL_OK)
         return st;
 
     const char *arrow = NULL;
@@ -209,7 +209,7 @@ ol_status infer_einsum(infer_ctx *c)
         any_ellipsis |= t->ellipsis_at >= 0;
         for (int l = 0; l < t->n_labels; l++)
             count[(unsigned char)t->labels[l]]++;
-        int r = in_rank(c, i);
+        int r = infer_in_rank(c, i);
         if (r < 0) {
             ranks_known = false;
             continue;
@@ -218,7 +218,7 @@ ol_status infer_einsum(infer_ctx *c)
         if (extra < 0 || (t->ellipsis_at < 0 && extra != 0))
             return infer_fail(c, "input %zu has rank %d but its equation term has %d labels%s", i, r,
                               t->n_labels, t->ellipsis_at >= 0 ? " and an ellipsis" : "");
-        const ol_dim *d = in_dims(c, i);
+        const ol_dim *d = infer_in_dims(c, i);
         for (int l = 0; l < t->n_labels; l++) {
             int axis = t->ellipsis_at >= 0 && l >= t->ellipsis_at ? l + extra : l;
             if ((st = bind_label(c, bound, seen, t->labels[l], &d[axis])) != OL_OK)
@@ -227,7 +227,7 @@ ol_status infer_einsum(infer_ctx *c)
         if (t->ellipsis_at >= 0) {
             ol_dim acc[OL_MAX_RANK];
             memcpy(acc, ell, (size_t)ell_rank * sizeof *acc);
-            if ((st = broadcast_dims(c, acc, ell_rank, d + t->ellipsis_at, extra, ell, &ell_rank)) != OL_OK)
+            if ((st = infer_broadcast_dims(c, acc, ell_rank, d + t->ellipsis_at, extra, ell, &ell_rank)) != OL_OK)
                 return st;
         }
     }
@@ -248,7 +248,7 @@ ol_status infer_einsum(infer_ctx *c)
                 out_term.labels[out_term.n_labels++] = (char)ch;
     }
     if (!ranks_known && (any_ellipsis || out_term.ellipsis_at >= 0))
-        return out_tensor(c, 0, elem, -1);
+        return infer_out_tensor(c, 0, elem, -1);
     int rank = out_term.n_labels + (out_term.ellipsis_at >= 0 ? ell_rank : 0);
     if (rank > OL_MAX_RANK)
         return infer_fail(c, "output rank %d is above the limit of %d", rank, OL_MAX_RANK);
@@ -263,23 +263,23 @@ ol_status infer_einsum(infer_ctx *c)
             out[r++] = seen[ch] ? bound[ch] : dim_unknown();
         }
     }
-    return out_tensor_dims(c, 0, elem, rank, out);
+    return infer_out_tensor_dims(c, 0, elem, rank, out);
 }
 
 /* Det: [..., M, M] -> [...]. */
 ol_status infer_det(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
-    int r = in_rank(c, 0);
+    int r = infer_in_rank(c, 0);
     if (r < 0)
-        return out_tensor(c, 0, in_elem(c, 0), -1);
+        return infer_out_tensor(c, 0, infer_in_elem(c, 0), -1);
     if (r < 2)
         return infer_fail(c, "input must have rank >= 2, not %d", r);
-    const ol_dim *d = in_dims(c, 0);
+    const ol_dim *d = infer_in_dims(c, 0);
     ol_dim m;
-    if ((st = dim_unify(c, &d[r - 2], &d[r - 1], "matrices must be square", &m)) != OL_OK)
+    if ((st = infer_dim_unify(c, &d[r - 2], &d[r - 1], "matrices must be square", &m)) != OL_OK)
         return st;
-    return out_tensor_dims(c, 0, in_elem(c, 0), r - 2, d);
+    return infer_out_tensor_dims(c, 0, infer_in_elem(c, 0), r - 2, d);
 }

@@ -16,19 +16,19 @@ ol_status infer_recurrent(infer_ctx *c)
 {
     ol_status st;
     for (size_t i = 0; i < 3; i++)
-        if ((st = in_require(c, i)) != OL_OK)
+        if ((st = infer_in_require(c, i)) != OL_OK)
             return st;
-    ol_dtype elem = in_elem(c, 0);
+    ol_dtype elem = infer_in_elem(c, 0);
     int64_t hidden, layout;
     const char *dir;
     size_t dir_len;
-    if ((st = attr_int(c, "hidden_size", -1, &hidden)) != OL_OK || (st = attr_int(c, "layout", 0, &layout)) != OL_OK ||
-        (st = attr_string(c, "direction", "forward", &dir, &dir_len)) != OL_OK)
+    if ((st = infer_attr_int(c, "hidden_size", -1, &hidden)) != OL_OK || (st = infer_attr_int(c, "layout", 0, &layout)) != OL_OK ||
+        (st = infer_attr_string(c, "direction", "forward", &dir, &dir_len)) != OL_OK)
         return st;
     int64_t directions;
-    if (bytes_equal(dir, dir_len, "forward") || bytes_equal(dir, dir_len, "reverse"))
+    if (infer_bytes_equal(dir, dir_len, "forward") || infer_bytes_equal(dir, dir_len, "reverse"))
         directions = 1;
-    else if (bytes_equal(dir, dir_len, "bidirectional"))
+    else if (infer_bytes_equal(dir, dir_len, "bidirectional"))
         directions = 2;
     else
         return infer_fail(c, "unknown direction '%.*s'", (int)dir_len, dir);
@@ -36,14 +36,14 @@ ol_status infer_recurrent(infer_ctx *c)
         return infer_fail(c, "layout must be 0 or 1, not %lld", (long long)layout);
     if (ol_node_attr(c->node, "hidden_size") && hidden < 1)
         return infer_fail(c, "hidden_size %lld must be positive", (long long)hidden);
-    int rx = in_rank(c, 0), rw = in_rank(c, 1);
+    int rx = infer_in_rank(c, 0), rw = infer_in_rank(c, 1);
     if (rx >= 0 && rx != 3)
         return infer_fail(c, "input X must have rank 3, not %d", rx);
     if (rw >= 0 && rw != 3)
         return infer_fail(c, "weight W must have rank 3, not %d", rw);
     ol_dim h = hidden > 0 ? dim_of(hidden) : dim_unknown();
     if (rw == 3) {
-        const ol_dim *w = in_dims(c, 1);
+        const ol_dim *w = infer_in_dims(c, 1);
         if (dim_known(&w[0]) && w[0].value != directions)
             return infer_fail(c, "weight W is for %lld directions but direction is '%.*s'",
                               (long long)w[0].value, (int)dir_len, dir);
@@ -53,14 +53,14 @@ ol_status infer_recurrent(infer_ctx *c)
                 return infer_fail(c, "weight W has %lld rows, not a multiple of %lld gates",
                                   (long long)w[1].value, (long long)gates);
             ol_dim from_w = dim_of(w[1].value / gates);
-            if ((st = dim_unify(c, &h, &from_w, "hidden_size differs from weight W's", &h)) != OL_OK)
+            if ((st = infer_dim_unify(c, &h, &from_w, "hidden_size differs from weight W's", &h)) != OL_OK)
                 return st;
         }
     }
     ol_dim seq = dim_unknown(), batch = dim_unknown(), dirs = dim_of(directions);
     if (rx == 3) {
-        seq = in_dims(c, 0)[layout ? 1 : 0];
-        batch = in_dims(c, 0)[layout ? 0 : 1];
+        seq = infer_in_dims(c, 0)[layout ? 1 : 0];
+        batch = infer_in_dims(c, 0)[layout ? 0 : 1];
     }
     ol_dim y[4], state[3];
     if (layout == 0) {
@@ -70,7 +70,7 @@ ol_status infer_recurrent(infer_ctx *c)
         y[0] = batch, y[1] = seq, y[2] = dirs, y[3] = h;
         state[0] = batch, state[1] = dirs, state[2] = h;
     }
-    if ((st = out_tensor_dims(c, 0, elem, 4, y)) != OL_OK || (st = out_tensor_dims(c, 1, elem, 3, state)) != OL_OK)
+    if ((st = infer_out_tensor_dims(c, 0, elem, 4, y)) != OL_OK || (st = infer_out_tensor_dims(c, 1, elem, 3, state)) != OL_OK)
         return st;
-    return out_tensor_dims(c, 2, elem, 3, state);  /* Y_c; ignored for RNN and GRU, which lack it */
+    return infer_out_tensor_dims(c, 2, elem, 3, state);  /* Y_c; ignored for RNN and GRU, which lack it */
 }

@@ -27,7 +27,7 @@ static ol_status resize_axes(infer_ctx *c, int rank, int *axes, size_t *n)
     const int64_t *v;
     size_t count;
     *n = 0;
-    ol_status st = attr_ints(c, "axes", &v, &count);
+    ol_status st = infer_attr_ints(c, "axes", &v, &count);
     if (st != OL_OK)
         return st;
     if (!v) {
@@ -39,7 +39,7 @@ static ol_status resize_axes(infer_ctx *c, int rank, int *axes, size_t *n)
     if (c->opset < 18)
         return infer_fail(c, "attribute 'axes' needs opset 18 (model has %lld)", (long long)c->opset);
     bool mask[OL_MAX_RANK];
-    if ((st = axes_to_mask(c, v, count, rank, "axes", mask)) != OL_OK)
+    if ((st = infer_axes_to_mask(c, v, count, rank, "axes", mask)) != OL_OK)
         return st;
     for (size_t i = 0; i < count; i++)
         axes[i] = (int)(v[i] < 0 ? v[i] + rank : v[i]);
@@ -51,7 +51,7 @@ static ol_status resize_axes(infer_ctx *c, int rank, int *axes, size_t *n)
 static ol_status aspect_sizes(infer_ctx *c, bool not_larger, const int *axes, size_t n,
                               const known_ints *sizes, ol_dim *out)
 {
-    const ol_dim *in = in_dims(c, 0);
+    const ol_dim *in = infer_in_dims(c, 0);
     double scale = not_larger ? INFINITY : 0;
     for (size_t i = 0; i < n; i++) {
         if (sizes->v[i].kind != SYM_VALUE || !dim_known(&in[axes[i]]) || in[axes[i]].value == 0) {
@@ -74,30 +74,30 @@ static ol_status aspect_sizes(infer_ctx *c, bool not_larger, const int *axes, si
 
 ol_status infer_resize(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
-    ol_dtype elem = in_elem(c, 0);
-    int rank = in_rank(c, 0);
+    ol_dtype elem = infer_in_elem(c, 0);
+    int rank = infer_in_rank(c, 0);
     if (rank < 0)
-        return out_tensor(c, 0, elem, -1);
+        return infer_out_tensor(c, 0, elem, -1);
     int axes[OL_MAX_RANK];
     size_t n_axes;
     if ((st = resize_axes(c, rank, axes, &n_axes)) != OL_OK)
         return st;
     const char *policy, *mode;
     size_t policy_len, mode_len;
-    if ((st = attr_string(c, "keep_aspect_ratio_policy", "stretch", &policy, &policy_len)) != OL_OK ||
-        (st = attr_string(c, "coordinate_transformation_mode", "half_pixel", &mode, &mode_len)) != OL_OK)
+    if ((st = infer_attr_string(c, "keep_aspect_ratio_policy", "stretch", &policy, &policy_len)) != OL_OK ||
+        (st = infer_attr_string(c, "coordinate_transformation_mode", "half_pixel", &mode, &mode_len)) != OL_OK)
         return st;
     size_t scales_at = c->opset < 11 ? 1 : 2, sizes_at = 3;
     ol_dim out[OL_MAX_RANK];
-    memcpy(out, in_dims(c, 0), (size_t)rank * sizeof *out);
+    memcpy(out, infer_in_dims(c, 0), (size_t)rank * sizeof *out);
     known_ints sizes;
     double scales[OL_MAX_RANK];
     size_t n_scales = 0;
-    bool have_scales = in_const_floats(c, scales_at, scales, OL_MAX_RANK, &n_scales) && n_scales > 0;
-    if (c->opset >= 11 && in_present(c, sizes_at) && in_known(c, sizes_at, &sizes) && sizes.n > 0) {
+    bool have_scales = infer_in_const_floats(c, scales_at, scales, OL_MAX_RANK, &n_scales) && n_scales > 0;
+    if (c->opset >= 11 && infer_in_present(c, sizes_at) && infer_in_known(c, sizes_at, &sizes) && sizes.n > 0) {
         if (have_scales)
             return infer_fail(c, "takes scales or sizes, not both");
         if (sizes.n != n_axes)
@@ -105,47 +105,47 @@ ol_status infer_resize(infer_ctx *c)
         for (size_t i = 0; i < n_axes; i++)
             if (sizes.v[i].kind == SYM_VALUE && sizes.v[i].value < 0)
                 return infer_fail(c, "sizes has negative value %lld", (long long)sizes.v[i].value);
-        bool not_larger = bytes_equal(policy, policy_len, "not_larger");
-        bool not_smaller = bytes_equal(policy, policy_len, "not_smaller");
+        bool not_larger = infer_bytes_equal(policy, policy_len, "not_larger");
+        bool not_smaller = infer_bytes_equal(policy, policy_len, "not_smaller");
         if (not_larger || not_smaller) {
             if ((st = aspect_sizes(c, not_larger, axes, n_axes, &sizes, out)) != OL_OK)
                 return st;
-        } else if (!bytes_equal(policy, policy_len, "stretch")) {
+        } else if (!infer_bytes_equal(policy, policy_len, "stretch")) {
             return infer_fail(c, "unknown keep_aspect_ratio_policy '%.*s'", (int)policy_len, policy);
         } else {
             for (size_t i = 0; i < n_axes; i++)
-                out[axes[i]] = dim_from_sym(&sizes.v[i]);
+                out[axes[i]] = infer_dim_from_sym(&sizes.v[i]);
         }
-    } else if (have_scales && !bytes_equal(mode, mode_len, "tf_crop_and_resize")) {
+    } else if (have_scales && !infer_bytes_equal(mode, mode_len, "tf_crop_and_resize")) {
         if (n_scales != n_axes)
             return infer_fail(c, "scales has %zu values for %zu axes", n_scales, n_axes);
         for (size_t i = 0; i < n_axes; i++)
-            if ((st = scaled_dim(c, &in_dims(c, 0)[axes[i]], scales[i], &out[axes[i]])) != OL_OK)
+            if ((st = scaled_dim(c, &infer_in_dims(c, 0)[axes[i]], scales[i], &out[axes[i]])) != OL_OK)
                 return st;
     } else {
         for (size_t i = 0; i < n_axes; i++)
             out[axes[i]] = dim_unknown();
     }
-    return out_tensor_dims(c, 0, elem, rank, out);
+    return infer_out_tensor_dims(c, 0, elem, rank, out);
 }
 
 ol_status infer_upsample(infer_ctx *c)
 {
-    ol_status st = in_require(c, 0);
+    ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
-    ol_dtype elem = in_elem(c, 0);
-    int rank = in_rank(c, 0);
+    ol_dtype elem = infer_in_elem(c, 0);
+    int rank = infer_in_rank(c, 0);
     if (rank < 0)
-        return out_tensor(c, 0, elem, -1);
+        return infer_out_tensor(c, 0, elem, -1);
     double scales[OL_MAX_RANK];
     size_t n = 0;
     bool known = false;
     if (c->opset < 7) {
         /* Upsample-1 scaled the two trailing axes of a 4-D input. */
         float h, w;
-        if ((st = attr_float(c, "height_scale", 1.0f, &h)) != OL_OK ||
-            (st = attr_float(c, "width_scale", 1.0f, &w)) != OL_OK)
+        if ((st = infer_attr_float(c, "height_scale", 1.0f, &h)) != OL_OK ||
+            (st = infer_attr_float(c, "width_scale", 1.0f, &w)) != OL_OK)
             return st;
         if (rank != 4)
             return infer_fail(c, "input must have rank 4, not %d", rank);
@@ -156,7 +156,7 @@ ol_status infer_upsample(infer_ctx *c)
         known = true;
     } else if (c->opset < 9) {
         const float *v;
-        if ((st = attr_floats(c, "scales", &v, &n)) != OL_OK)
+        if ((st = infer_attr_floats(c, "scales", &v, &n)) != OL_OK)
             return st;
         if (!v)
             return infer_fail(c, "attribute 'scales' is required");
@@ -166,17 +166,17 @@ ol_status infer_upsample(infer_ctx *c)
             scales[i] = v[i];
         known = true;
     } else {
-        if ((st = in_require(c, 1)) != OL_OK)
+        if ((st = infer_in_require(c, 1)) != OL_OK)
             return st;
-        known = in_const_floats(c, 1, scales, OL_MAX_RANK, &n);
+        known = infer_in_const_floats(c, 1, scales, OL_MAX_RANK, &n);
     }
     if (!known)
-        return out_tensor(c, 0, elem, rank);
+        return infer_out_tensor(c, 0, elem, rank);
     if (n != (size_t)rank)
         return infer_fail(c, "scales has %zu values for an input of rank %d", n, rank);
     ol_dim out[OL_MAX_RANK];
     for (int d = 0; d < rank; d++)
-        if ((st = scaled_dim(c, &in_dims(c, 0)[d], scales[d], &out[d])) != OL_OK)
+        if ((st = scaled_dim(c, &infer_in_dims(c, 0)[d], scales[d], &out[d])) != OL_OK)
             return st;
-    return out_tensor_dims(c, 0, elem, rank, out);
+    return infer_out_tensor_dims(c, 0, elem, rank, out);
 }

@@ -87,6 +87,7 @@ static const op_entry op_table[] = {
     {"Range", infer_range}, {"EyeLike", infer_eye_like}, {"RandomNormalLike", infer_random_like},
     {"RandomUniformLike", infer_random_like}, {"Bernoulli", infer_random_like},
     {"RandomNormal", infer_random}, {"RandomUniform", infer_random},
+    {"SequenceLength", infer_sequence_length},
     {"Cast", infer_cast}, {"CastLike", infer_cast_like}, {"Identity", infer_identity},
     {"Dropout", infer_dropout},
 

@@ -23,7 +23,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 real_model=$repo/tests/fixtures/small_cnn.onnx
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bad-input.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
 cases=$work/cases
 mkdir -p "$cases" "$work/out" "$work/log"
 
@@ -39,6 +39,12 @@ report() {   # name, problems ('' = pass)
     fi
 }
 
+# A hang is a failure too (a FIFO opened for reading waits for a writer): commands get a time limit.
+limit=()
+if command -v timeout >/dev/null 2>&1; then
+    limit=(timeout 60)
+fi
+
 if "$exe" inspect --help >/dev/null 2>&1; then
     commands="convert inspect"
 else
@@ -49,23 +55,26 @@ fi
 # Runs every command on FILE and checks the failure. Echoes the problems found (empty = none).
 check_failure() {   # name, file, keyword regex (extended, case-insensitive)
     local name=$1 file=$2 regex=$3
-    local dir base sum_before listing_before problems='' cmd rc err out
+    local dir base sum_before listing_before problems='' cmd rc err out slug
+    slug=$(printf '%s' "$name" | tr -c 'A-Za-z0-9_.-' '-')
     dir=$(dirname "$file")
     base=$(basename "$file")
     sum_before=$( [ -f "$file" ] && sha256sum "$file" | cut -d' ' -f1)
     listing_before=$(ls -A "$dir")
     for cmd in $commands; do
-        out=$work/out/$name-$cmd
-        err=$work/log/$name-$cmd.err
+        out=$work/out/$slug-$cmd
+        err=$work/log/$slug-$cmd.err
         mkdir -p "$out"
         if [ "$cmd" = convert ]; then
-            "$exe" convert "$file" -o "$out/converted.onnx" >/dev/null 2>"$err"
+            "${limit[@]}" "$exe" convert "$file" -o "$out/converted.onnx" >/dev/null 2>"$err"
         else
-            "$exe" inspect "$file" >/dev/null 2>"$err"
+            "${limit[@]}" "$exe" inspect "$file" >/dev/null 2>"$err"
         fi
         rc=$?
         if [ "$rc" -eq 0 ]; then
             problems="$problems $cmd exited 0;"
+        elif [ "$rc" -eq 124 ] && [ ${#limit[@]} -gt 0 ]; then
+            problems="$problems $cmd did not finish within ${limit[1]}s;"
         elif [ "$rc" -ge 128 ]; then
             problems="$problems $cmd was killed by signal $((rc - 128));"
         fi
@@ -136,6 +145,10 @@ case_fails "random bytes" "$cases/random/random.onnx" 'not a valid ONNX protobuf
 mkdir -p "$cases/folder"
 case_fails "a folder instead of a file" "$cases/folder" 'not a regular file'
 case_fails "a file that does not exist" "$cases/missing.onnx" 'No such file'
+mkdir -p "$cases/fifo"
+if mkfifo "$cases/fifo/fifo.onnx" 2>/dev/null; then
+    case_fails "a FIFO instead of a file" "$cases/fifo/fifo.onnx" 'not a regular file'
+fi
 
 # ---- models with one defect, made with python + onnx --------------------------------------------
 
@@ -210,6 +223,7 @@ save("external-dotdot", model(inits=[weight(location="../outside.bin")]))
 save("external-absolute", model(inits=[weight(location=os.path.join(cases, "outside.bin"))]))
 os.symlink("../outside.bin", os.path.join(save("external-symlink", model(inits=[weight(location="link.bin")])),
                                           "link.bin"))
+save("external-fifo", model(inits=[weight(location="pipe.bin")]))   # the FIFO is made below
 save("dims-overflow", model(inits=[weight(dims=(1 << 40, 1 << 40, 1 << 40))]))
 save("negative-dim", model(inits=[weight(dims=(-1, 3))]))
 save("negative-input-dim", model(inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, -3])]))
@@ -222,16 +236,52 @@ save("duplicate-producer", model(nodes=[helper.make_node("Relu", ["x"], ["a"], n
                                         helper.make_node("Add", ["a", "W"], ["y"], name="add")]))
 
 # If nodes nested 60 deep: about 180 levels of protobuf messages, past the 100 the reader allows
-# (and that protobuf-c, without a limit, would recurse through on the stack).
-out = helper.make_tensor_value_info("o", TensorProto.FLOAT, [1])
-branch = helper.make_graph([helper.make_node("Identity", ["x"], ["o"])], "leaf", [], [out])
-for depth in range(60):
-    node = helper.make_node("If", ["cond"], ["o"], then_branch=branch, else_branch=branch)
-    branch = helper.make_graph([node], "level%d" % depth, [], [out])
-cond = helper.make_tensor_value_info("cond", TensorProto.BOOL, [])
-x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
-nested = helper.make_graph(list(branch.node), "nested", [cond, x], [out])
-save("deep-nesting", helper.make_model(nested, opset_imports=[helper.make_opsetid("", 13)]))
+# (and that protobuf-c, without a limit, would recurse through on the stack). Python's protobuf has
+# a depth limit too, so the levels are joined as bytes: appending a serialized field to a
+# serialized message is the same as setting it.
+def varint(n):
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def with_message_field(message_bytes, number, payload):
+    return message_bytes + varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+def nested_ifs(depth):
+    """If nodes, each in the then_branch of the next; names are unique along every chain of scopes."""
+    def graph_output(name):
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, [1])
+
+    leaf = helper.make_graph([helper.make_node("Identity", ["x"], ["leaf_o"])], "leaf", [],
+                             [graph_output("leaf_o")])
+    branch = leaf.SerializeToString()
+    for level in range(depth):
+        attr = helper.make_attribute("then_branch", leaf)
+        attr.ClearField("g")
+        name = "o%d" % level
+        node = helper.make_node("If", ["cond"], [name], else_branch=leaf)
+        node_bytes = with_message_field(node.SerializeToString(), 5,
+                                        with_message_field(attr.SerializeToString(), 6, branch))
+        if level == depth - 1:   # the main graph: it defines what the branches read
+            cond = helper.make_tensor_value_info("cond", TensorProto.BOOL, [])
+            x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])
+            graph = helper.make_graph([], "main", [cond, x], [graph_output(name)])
+        else:
+            graph = helper.make_graph([], "level%d" % level, [], [graph_output(name)])
+        branch = with_message_field(graph.SerializeToString(), 1, node_bytes)
+    top = helper.make_model(helper.make_graph([], "unused", [], []),
+                            opset_imports=[helper.make_opsetid("", 13)])
+    top.ClearField("graph")
+    return with_message_field(top.SerializeToString(), 7, branch)
+
+
+save("deep-nesting", nested_ifs(60))
+save("valid-nesting", nested_ifs(20))   # about 60 levels: within the limit
 EOF
     python_rc=$?
     [ "$python_rc" -eq 0 ] || report "python generator" " exited with $python_rc"
@@ -249,6 +299,9 @@ EOF
     expect external-dotdot 'outside'
     expect external-absolute 'absolute'
     expect external-symlink 'outside'
+    if [ -d "$cases/external-fifo" ] && mkfifo "$cases/external-fifo/pipe.bin" 2>/dev/null; then
+        expect external-fifo 'not a regular file'
+    fi
     expect dims-overflow 'overflow|too large'
     expect negative-dim 'negative'
     expect negative-input-dim 'negative'
@@ -259,7 +312,7 @@ EOF
 
     # The controls: without the defect, the same models convert. This is what makes the failures
     # above mean "refused because of the defect".
-    for control in valid-base valid-external; do
+    for control in valid-base valid-external valid-nesting; do
         problems=''
         if [ ! -f "$cases/$control/$control.onnx" ]; then
             problems=' the test file was not created'
@@ -275,14 +328,18 @@ fi
 
 problems=''
 if [ -f "$real_model" ]; then
+    good=$work/good
+    mkdir -p "$good"
     sum_before=$(sha256sum "$real_model" | cut -d' ' -f1)
-    "$exe" convert "$real_model" -o "$work/out/first.onnx" 2>"$work/log/first.err" || problems="$problems first convert failed;"
-    "$exe" convert "$real_model" -o "$work/out/second.onnx" 2>"$work/log/second.err" || problems="$problems second convert failed;"
-    if [ -z "$problems" ] && ! cmp -s "$work/out/first.onnx" "$work/out/second.onnx"; then
+    "$exe" convert "$real_model" -o "$good/first.onnx" 2>"$work/log/first.err" ||
+        problems="$problems first convert failed: $(head -c 300 "$work/log/first.err");"
+    "$exe" convert "$real_model" -o "$good/second.onnx" 2>"$work/log/second.err" ||
+        problems="$problems second convert failed;"
+    if [ -z "$problems" ] && ! cmp -s "$good/first.onnx" "$good/second.onnx"; then
         problems="$problems converting twice gives different bytes;"
     fi
     [ "$(sha256sum "$real_model" | cut -d' ' -f1)" = "$sum_before" ] || problems="$problems input was modified;"
-    leftovers=$(ls -A "$work/out" | grep -v -x -e first.onnx -e second.onnx -e 'valid-.*\.onnx' || true)
+    leftovers=$(ls -A "$good" | grep -v -x -e first.onnx -e second.onnx | tr '\n' ' ')
     [ -z "$leftovers" ] || problems="$problems temporary files left: $leftovers;"
 else
     problems=" $real_model is missing"

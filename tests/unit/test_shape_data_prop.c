@@ -166,3 +166,38 @@ Test(shape_data_prop, unknown_dims_stay_unknown)
     sg_assert_type(sg_out(r, 0), "float32[8,?]");
     ol_model_destroy(m);
 }
+
+/* Exported attention blocks assemble a shape from known dims and a computed one, and choose with
+ * And/Where on head counts: what is known survives next to what is not. */
+Test(shape_data_prop, partly_known_shapes_and_boolean_logic)
+{
+    ol_model *m = sg_model(13);
+    ol_value *x = sg_input(m->graph, "x", OL_FLOAT, "1,1,1,8");
+    ol_value *z = sg_input(m->graph, "z", OL_FLOAT, "3,5,7");
+    ol_value *n = sg_input(m->graph, "n", OL_INT64, "1");  /* a run-time value */
+    ol_value *shape = sg_out(sg_node(m->graph, "Shape", "shape", SG_VALUES(z), 1), 0);
+    ol_value *lead = sg_out(sg_node(m->graph, "Slice", "lead",
+                                    SG_VALUES(shape, sg_ints(m->graph, "s0", 1, SG_INTS(0)),
+                                              sg_ints(m->graph, "s2", 1, SG_INTS(2))), 1), 0);
+    ol_value *tail = sg_ints(m->graph, "tail", 1, SG_INTS(8));
+    ol_node *target = sg_node(m->graph, "Concat", "target", SG_VALUES(lead, n, tail), 1);
+    sg_attr_int(target, "axis", 0);
+    ol_node *expand = sg_node(m->graph, "Expand", "expand", SG_VALUES(x, sg_out(target, 0)), 1);
+    /* (2 != 2) and (2 % 2 == 0) is false, so Where picks the known 1 */
+    ol_value *heads = sg_ints(m->graph, "heads", 1, SG_INTS(2));
+    ol_value *zero = sg_ints(m->graph, "zero", 1, SG_INTS(0));
+    ol_value *one = sg_ints(m->graph, "one", 1, SG_INTS(1));
+    ol_node *same = sg_node(m->graph, "Equal", "same", SG_VALUES(heads, heads), 1);
+    ol_node *differ = sg_node(m->graph, "Not", "differ", SG_VALUES(sg_out(same, 0)), 1);
+    ol_node *rem = sg_node(m->graph, "Mod", "rem", SG_VALUES(heads, heads), 1);
+    ol_node *divisible = sg_node(m->graph, "Equal", "divisible", SG_VALUES(sg_out(rem, 0), zero), 1);
+    ol_node *gqa = sg_node(m->graph, "And", "gqa", SG_VALUES(sg_out(differ, 0), sg_out(divisible, 0)), 1);
+    ol_node *rep = sg_node(m->graph, "Where", "rep", SG_VALUES(sg_out(gqa, 0), n, one), 1);
+    ol_node *target2 = sg_node(m->graph, "Concat", "target2", SG_VALUES(lead, sg_out(rep, 0), tail), 1);
+    sg_attr_int(target2, "axis", 0);
+    ol_node *expand2 = sg_node(m->graph, "Expand", "expand2", SG_VALUES(x, sg_out(target2, 0)), 1);
+    sg_infer_ok(m);
+    sg_assert_type(sg_out(expand, 0), "float32[3,5,?,8]");
+    sg_assert_type(sg_out(expand2, 0), "float32[3,5,1,8]");
+    ol_model_destroy(m);
+}

@@ -71,6 +71,8 @@ static ol_status split_sizes(ol_op_ctx *ctx, int64_t dim, size_t n, int64_t *siz
         attr = ol_node_attr_ints(node, "split", &given);
     if (!attr && (opset >= 13 || opset == 1))
         input = ol_op_input(ctx, 1);
+    if (input && ol_ktensor_numel(input) == 0)
+        input = NULL;   /* an empty split list means equal parts, as when it is omitted */
     if (input) {
         given = (size_t)ol_ktensor_numel(input);
         if (given != n)

@@ -46,8 +46,8 @@ ol_status layout_range(ol_op_ctx *ctx)
             return ol_op_fail(ctx, OL_ERR_INVALID, "delta is 0");
         count = ol_range_count(s, l, d);
     }
-    if (count < 0)
-        return ol_op_fail(ctx, OL_ERR_INVALID, "the range has no finite length");
+    if (count < 0 || count > (INT64_MAX >> 4))
+        return ol_op_fail(ctx, OL_ERR_INVALID, "the range has no representable length");
     ol_ktensor *y = ol_op_output(ctx, 0, t, 1, &count);
     if (!y)
         return ol_op_error(ctx)->status;

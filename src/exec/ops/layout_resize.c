@@ -106,25 +106,21 @@ static ol_status run_resize(ol_op_ctx *ctx, const ol_ktensor *x, const ol_resize
         if (x->dims[d] == 0 && dims[d] > 0)
             return ol_op_fail(ctx, OL_ERR_INVALID, "cannot resize the empty axis %d to %lld", d,
                               (long long)dims[d]);
+    /* Nearest copies elements of any type; interpolation needs numbers (not bool). */
+    uint8_t value[16] = {0};
+    bool numeric = layout_value_bytes(x->dtype, p->extrapolation_value, value) && x->dtype != OL_BOOL;
+    if (p->mode != OL_RESIZE_NEAREST && !numeric)
+        return ol_op_fail(ctx, OL_ERR_UNSUPPORTED, "linear/cubic interpolation of %s",
+                          ol_dtype_name(x->dtype));
     ol_ktensor *y = ol_op_output(ctx, 0, x->dtype, x->rank, dims);
     if (!y)
         return ol_op_error(ctx)->status;
-    ol_status st;
-    if (p->mode == OL_RESIZE_NEAREST) {
-        uint8_t fill[16] = {0};
-        layout_value_bytes(x->dtype, p->extrapolation_value, fill);
-        st = ol_resize_nearest(x, y, p, fill);
-        return st == OL_OK ? OL_OK : ol_op_fail(ctx, st, "out of memory");
-    }
-    if (x->dtype == OL_FLOAT || x->dtype == OL_DOUBLE) {
-        st = x->dtype == OL_FLOAT ? ol_resize_float(x, y, p) : ol_resize_double(x, y, p);
-        return st == OL_OK ? OL_OK : ol_op_fail(ctx, st, "out of memory");
-    }
-    uint8_t probe[16];
-    if (x->dtype == OL_BOOL || !layout_value_bytes(x->dtype, 0, probe))
-        return ol_op_fail(ctx, OL_ERR_UNSUPPORTED, "linear/cubic interpolation of %s",
-                          ol_dtype_name(x->dtype));
-    return resize_integers(ctx, x, y, p);
+    if (p->mode != OL_RESIZE_NEAREST && x->dtype != OL_FLOAT && x->dtype != OL_DOUBLE)
+        return resize_integers(ctx, x, y, p);
+    ol_status st = p->mode == OL_RESIZE_NEAREST ? ol_resize_nearest(x, y, p, value)
+                   : x->dtype == OL_FLOAT      ? ol_resize_float(x, y, p)
+                                               : ol_resize_double(x, y, p);
+    return st == OL_OK ? OL_OK : ol_op_fail(ctx, st, "out of memory");
 }
 
 ol_status layout_resize(ol_op_ctx *ctx)

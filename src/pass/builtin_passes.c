@@ -1,0 +1,13 @@
+/* The table of built-in passes.
+ *
+ * Order matters: -O1 runs the passes flagged OL_PASS_LOSSLESS in this order, then eliminate-dead
+ * once more to drop what the others disconnected (pipeline.c). So: cleanup first, then
+ * canonicalizations, constant folding, fusions; lossy passes (quantization, pruning) anywhere, as
+ * -O1 skips them. `onnx-lite passes` lists them in this order too. */
+#include "pass/builtin_passes.h"
+
+const ol_pass_def *const ol_builtin_passes[] = {
+    &ol_pass_eliminate_dead,
+};
+
+const size_t ol_builtin_pass_count = sizeof ol_builtin_passes / sizeof *ol_builtin_passes;
