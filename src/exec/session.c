@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <cblas.h>
+#include <omp.h>
 
 #include "exec/exec_internal.h"
 
@@ -19,8 +20,12 @@ ol_status ol_session_create(const ol_model *model, const ol_session_options *opt
     s->model = model;
     if (options)
         s->options = *options;
-    if (s->options.threads > 0)
+    /* One thread budget for both pools: OpenMP's idle threads spin, so leaving it at its default
+     * while BLAS runs single-threaded steals the core the benchmark asked for. */
+    if (s->options.threads > 0) {
         openblas_set_num_threads(s->options.threads);
+        omp_set_num_threads(s->options.threads);
+    }
     ol_status st = ol_exec_compile(s, model->graph, &s->main, err);
     if (st != OL_OK) {
         ol_session_destroy(s);
