@@ -8,6 +8,11 @@ ol_status ol_failv(ol_error *err, ol_status status, const char *fmt, va_list ap)
     if (err && err->status == OL_OK) {
         err->status = status;
         vsnprintf(err->message, sizeof err->message, fmt, ap);
+        /* Messages quote names from untrusted files: control characters (terminal escapes) are
+         * replaced so that printing an error cannot drive the user's terminal. */
+        for (char *c = err->message; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
     }
     return status;
 }

@@ -20,7 +20,9 @@ if [ $# -ne 1 ] || [ ! -x "$1" ]; then
 fi
 exe=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-real_model=$repo/tests/fixtures/small_cnn.onnx
+# A real exported model (small_cnn) frozen in the fuzz corpus: the byte offsets flipped below depend
+# on its exact layout, which a regenerated tests/fixtures/small_cnn.onnx need not keep.
+real_model=$repo/tests/fuzz/corpus/fixture_small_cnn.onnx
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bad-input.XXXXXX")
 trap '[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
