@@ -57,8 +57,10 @@ static ol_graph *subgraph_at(const ol_node *node, size_t *attr, size_t *index)
     for (; *attr < node->n_attrs; (*attr)++, *index = 0) {
         const ol_attr *a = &node->attrs[*attr];
         size_t n = a->g ? 1 : (a->graphs ? a->n : 0);
-        if (*index < n)
-            return a->g ? a->g : a->graphs[(*index)++];
+        if (*index < n) {
+            size_t k = (*index)++;
+            return a->g ? a->g : a->graphs[k];
+        }
     }
     return NULL;
 }

@@ -5,7 +5,8 @@
  * input of the node or than `size-limit` bytes, so an Expand or ConstantOfShape that materializes a
  * big tensor from a small shape stays a node. The inputs a fold leaves unused are removed with it,
  * so the file grows by at most `size-limit` bytes per folded node, and then only for outputs that
- * are bigger than any of its inputs. */
+ * are bigger than any of its inputs. An Identity of a constant is not run (that would copy the
+ * tensor): its readers read the constant. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 #include "node_eval.h"
 #include "pass_attrs.h"
 #include "pass_util.h"
-#include "passes.h"
+#include "pass/builtin_passes.h"
 
 typedef struct fold_ctx {
     int64_t size_limit;
@@ -30,7 +31,7 @@ static bool never_folded(const ol_node *node)
         /* A DequantizeLinear on weights is what makes a QDQ model quantized: folding it would
          * store the weights as float again (and four times larger). */
         "DequantizeLinear",
-        "Constant",
+        "Constant", "Identity",   /* handled on their own */
     };
     for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
         if (strcmp(node->op_type, ops[i]) == 0)
@@ -179,6 +180,18 @@ static ol_status constant_to_initializer(ol_graph *graph, ol_node *node, bool *c
     return pass_replace_with_constant(graph, out, t, err);
 }
 
+/* Identity of a constant: its readers read the constant itself. Running it would store a second
+ * copy of the tensor (the input often has other readers). A graph output keeps its Identity. */
+static ol_status forward_identity(ol_graph *graph, ol_node *node, bool *changed, ol_error *err)
+{
+    ol_value *in = pass_input(node, 0), *out = node->n_outputs == 1 ? node->outputs[0] : NULL;
+    if (!out || !pass_constant(in) || !pass_can_replace(out, in))
+        return OL_OK;
+    *changed = true;
+    ol_status st = ol_value_replace_all_uses(out, in, err);
+    return st == OL_OK ? pass_erase_node(graph, node, err) : st;
+}
+
 static ol_status fold_graph(ol_graph *graph, void *ctx, bool *changed, ol_error *err)
 {
     /* Topological order: a fold makes its consumers' inputs constant before they are visited. */
@@ -188,7 +201,8 @@ static ol_status fold_graph(ol_graph *graph, void *ctx, bool *changed, ol_error 
         if (node->erased)
             continue;
         ol_status st = pass_is_op(node, "Constant") ? constant_to_initializer(graph, node, changed, err)
-                                                     : fold_node(graph, node, ctx, changed, err);
+                       : pass_is_op(node, "Identity") ? forward_identity(graph, node, changed, err)
+                                                      : fold_node(graph, node, ctx, changed, err);
         if (st != OL_OK)
             return st;
     }

@@ -184,7 +184,8 @@ ol_status pass_replace_with_constant(ol_graph *graph, ol_value *value, ol_tensor
             return st;
         if (!(constant = ol_node_new_output(node, NULL, err)))
             return OL_ERR_NOMEM;
-        if (ol_type_copy(&constant->type, &value->type) != 0)
+        /* The output keeps a declared type: the tensor's, which is static. */
+        if (ol_type_set_tensor(&constant->type, tensor->dtype, tensor->rank, tensor->dims) != 0)
             return ol_fail(err, OL_ERR_NOMEM, "out of memory");
     } else {
         constant = pass_add_initializer(graph, value->name, tensor, err);

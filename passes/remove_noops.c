@@ -7,7 +7,7 @@
 
 #include "pass_tensor.h"
 #include "pass_util.h"
-#include "passes.h"
+#include "pass/builtin_passes.h"
 
 /* The constant ints of node input i, or of attribute `attr` in the opsets before it became an
  * input (attr NULL: it never was one). */

@@ -221,19 +221,29 @@ static bool eval_cast(const ol_node *node, const sym_vec *in, sym_vec *out)
     return true;
 }
 
-/* One element of Add/Sub/Mul/Div. Integer Div truncates toward zero, as the runtimes compute it. */
+/* x op y on numbers; false on overflow or division by zero. Integer Div truncates toward zero, as
+ * the runtimes compute it. */
+static bool int_arith(const char *op, int64_t x, int64_t y, int64_t *r)
+{
+    if (strcmp(op, "Add") == 0)
+        return !__builtin_add_overflow(x, y, r);
+    if (strcmp(op, "Sub") == 0)
+        return !__builtin_sub_overflow(x, y, r);
+    if (strcmp(op, "Mul") == 0)
+        return !__builtin_mul_overflow(x, y, r);
+    if (y == 0 || (x == INT64_MIN && y == -1))
+        return false;
+    *r = x / y;
+    return true;
+}
+
+/* One element of Add/Sub/Mul/Div. */
 static sym_elem arith(const char *op, const sym_elem *a, const sym_elem *b)
 {
     sym_elem none = {0};
-    if (a->kind == SYM_INT && b->kind == SYM_INT) {
-        int64_t x = a->value, y = b->value, r;
-        if (strcmp(op, "Add") == 0 ? __builtin_add_overflow(x, y, &r)
-            : strcmp(op, "Sub") == 0 ? __builtin_sub_overflow(x, y, &r)
-            : strcmp(op, "Mul") == 0 ? __builtin_mul_overflow(x, y, &r)
-            : (y == 0 || (x == INT64_MIN && y == -1) || ((r = x / y), false)))
-            return none;
-        return sym_int(r);
-    }
+    int64_t r;
+    if (a->kind == SYM_INT && b->kind == SYM_INT)
+        return int_arith(op, a->value, b->value, &r) ? sym_int(r) : none;
     /* x * 1, 1 * x, x + 0, 0 + x, x - 0, x / 1 keep a symbolic dim as it is. */
     bool mul = strcmp(op, "Mul") == 0, add = strcmp(op, "Add") == 0;
     int64_t unit = mul || strcmp(op, "Div") == 0 ? 1 : 0;

@@ -1,5 +1,5 @@
 /* Floating-point exception flags are never read by these kernels. Without this GCC will not
- * if-convert (and so not vectorize) loops whose ?: arms compute, e.g. the clamps in fastmath.h. */
+ * if-convert (and so not vectorize) loops whose ?: arms compute, such as PRelu's. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
@@ -20,48 +20,48 @@
 #define SIMD _Pragma("omp simd")
 #define SCALAR
 
-#define DEFINE_ROW(NAME, TI, TO, LOOP, EXPR)                                                    \
-    static void NAME(void *out, const void *const *in, const int64_t *s, int64_t n,             \
-                     const void *params)                                                        \
-    {                                                                                           \
-        (void)params;                                                                           \
-        TO *o = out;                                                                            \
-        const TI *a = in[0], *b = in[1];                                                        \
-        if (s[0] && s[1]) {                                                                     \
-            LOOP for (int64_t i = 0; i < n; i++)                                                \
-            {                                                                                   \
-                const TI x = a[i], y = b[i];                                                    \
-                o[i] = (TO)(EXPR);                                                              \
-            }                                                                                   \
-        } else if (s[0]) {                                                                      \
-            const TI y = b[0];                                                                  \
-            LOOP for (int64_t i = 0; i < n; i++)                                                \
-            {                                                                                   \
-                const TI x = a[i];                                                              \
-                o[i] = (TO)(EXPR);                                                              \
-            }                                                                                   \
-        } else if (s[1]) {                                                                      \
-            const TI x = a[0];                                                                  \
-            LOOP for (int64_t i = 0; i < n; i++)                                                \
-            {                                                                                   \
-                const TI y = b[i];                                                              \
-                o[i] = (TO)(EXPR);                                                              \
-            }                                                                                   \
-        } else {                                                                                \
-            const TI x = a[0], y = b[0];                                                        \
-            const TO v = (TO)(EXPR);                                                            \
-            for (int64_t i = 0; i < n; i++)                                                     \
-                o[i] = v;                                                                       \
-        }                                                                                       \
+#define DEFINE_ROW(NAME, TI, TO, LOOP, EXPR)                                                       \
+    static void NAME(void *out, const void *const *in, const int64_t *s, int64_t n,                \
+                     const void *params)                                                           \
+    {                                                                                              \
+        (void)params;                                                                              \
+        TO *o = out;                                                                               \
+        const TI *a = in[0], *b = in[1];                                                           \
+        if (s[0] && s[1]) {                                                                        \
+            LOOP for (int64_t i = 0; i < n; i++)                                                   \
+            {                                                                                      \
+                const TI x = a[i], y = b[i];                                                       \
+                o[i] = (TO)(EXPR);                                                                 \
+            }                                                                                      \
+        } else if (s[0]) {                                                                         \
+            const TI y = b[0];                                                                     \
+            LOOP for (int64_t i = 0; i < n; i++)                                                   \
+            {                                                                                      \
+                const TI x = a[i];                                                                 \
+                o[i] = (TO)(EXPR);                                                                 \
+            }                                                                                      \
+        } else if (s[1]) {                                                                         \
+            const TI x = a[0];                                                                     \
+            LOOP for (int64_t i = 0; i < n; i++)                                                   \
+            {                                                                                      \
+                const TI y = b[i];                                                                 \
+                o[i] = (TO)(EXPR);                                                                 \
+            }                                                                                      \
+        } else {                                                                                   \
+            const TI x = a[0], y = b[0];                                                           \
+            const TO v = (TO)(EXPR);                                                               \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                o[i] = v;                                                                          \
+        }                                                                                          \
     }
 
 /* Type lists: X(A, suffix, C type, type arithmetic is done in). Small and signed integers compute
  * in an unsigned type so overflow wraps instead of being undefined. */
-#define SIGNED_TYPES(X, A)                                                                      \
-    X(A, i8, int8_t, uint32_t) X(A, i16, int16_t, uint32_t) X(A, i32, int32_t, uint32_t)        \
+#define SIGNED_TYPES(X, A)                                                                         \
+    X(A, i8, int8_t, uint32_t) X(A, i16, int16_t, uint32_t) X(A, i32, int32_t, uint32_t)           \
     X(A, i64, int64_t, uint64_t)
-#define UNSIGNED_TYPES(X, A)                                                                    \
-    X(A, u8, uint8_t, uint32_t) X(A, u16, uint16_t, uint32_t) X(A, u32, uint32_t, uint32_t)     \
+#define UNSIGNED_TYPES(X, A)                                                                       \
+    X(A, u8, uint8_t, uint32_t) X(A, u16, uint16_t, uint32_t) X(A, u32, uint32_t, uint32_t)        \
     X(A, u64, uint64_t, uint64_t)
 #define FLOAT_TYPES(X, A) X(A, f32, float, float) X(A, f64, double, double)
 #define BOOL_TYPE(X, A) X(A, b8, uint8_t, uint32_t)
@@ -90,19 +90,19 @@ static int slot_of(ol_dtype t)
 }
 
 /* Arithmetic that wraps for integers (W is T itself for floats). */
-#define GEN_ARITH(A, S, T, W)                                                                   \
-    DEFINE_ROW(add_##S, T, T, SIMD, (W)x + (W)y)                                                \
-    DEFINE_ROW(sub_##S, T, T, SIMD, (W)x - (W)y)                                                \
+#define GEN_ARITH(A, S, T, W)                                                                      \
+    DEFINE_ROW(add_##S, T, T, SIMD, (W)x + (W)y)                                                   \
+    DEFINE_ROW(sub_##S, T, T, SIMD, (W)x - (W)y)                                                   \
     DEFINE_ROW(mul_##S, T, T, SIMD, (W)x * (W)y)
 NUMERIC_TYPES(GEN_ARITH, _)
 
-#define GEN_FLOAT_ONLY(A, S, T, W)                                                              \
-    DEFINE_ROW(div_##S, T, T, SIMD, x / y)                                                      \
-    DEFINE_ROW(fmod_##S, T, T, SCALAR, fmod(x, y))                                              \
-    DEFINE_ROW(mod_##S, T, T, SCALAR, py_fmod(x, y))                                            \
+#define GEN_FLOAT_ONLY(A, S, T, W)                                                                 \
+    DEFINE_ROW(div_##S, T, T, SIMD, x / y)                                                         \
+    DEFINE_ROW(fmod_##S, T, T, SCALAR, fmod(x, y))                                                 \
+    DEFINE_ROW(mod_##S, T, T, SCALAR, py_fmod(x, y))                                               \
     DEFINE_ROW(max_##S, T, T, SIMD, ((x > y) | (x != x)) ? x : y)                                  \
     DEFINE_ROW(min_##S, T, T, SIMD, ((x < y) | (x != x)) ? x : y)                                  \
-    DEFINE_ROW(prelu_##S, T, T, SIMD, pick_##S(x < 0, x * y, x))                                        \
+    DEFINE_ROW(prelu_##S, T, T, SIMD, pick_##S(x < 0, x * y, x))                                   \
     DEFINE_ROW(pow_##S, T, T, SCALAR, pow(x, y))
 
 /* Both arms evaluated first, so the choice can become a vector select (see unary.c). */
@@ -125,11 +125,11 @@ static double py_fmod(double x, double y)
 FLOAT_TYPES(GEN_FLOAT_ONLY, _)
 
 /* Signed: INT_MIN / -1 overflows (and traps on x86), so -1 is a negation that wraps. */
-#define GEN_SIGNED(A, S, T, W)                                                                  \
-    DEFINE_ROW(div_##S, T, T, SCALAR, y == 0 ? 0 : y == -1 ? (T)(0 - (W)x) : x / y)             \
-    DEFINE_ROW(fmod_##S, T, T, SCALAR, (y == 0 || y == -1) ? 0 : x % y)                         \
-    DEFINE_ROW(mod_##S, T, T, SCALAR, (y == 0 || y == -1) ? 0 : py_mod_i64(x, y))               \
-    DEFINE_ROW(prelu_##S, T, T, SIMD, x < 0 ? (T)((W)x * (W)y) : x)                             \
+#define GEN_SIGNED(A, S, T, W)                                                                     \
+    DEFINE_ROW(div_##S, T, T, SCALAR, y == 0 ? 0 : y == -1 ? (T)(0 - (W)x) : x / y)                \
+    DEFINE_ROW(fmod_##S, T, T, SCALAR, (y == 0 || y == -1) ? 0 : x % y)                            \
+    DEFINE_ROW(mod_##S, T, T, SCALAR, (y == 0 || y == -1) ? 0 : py_mod_i64(x, y))                  \
+    DEFINE_ROW(prelu_##S, T, T, SIMD, x < 0 ? (T)((W)x * (W)y) : x)                                \
     DEFINE_ROW(pow_##S, T, T, SCALAR, ipow_signed(x, y))
 
 static int64_t py_mod_i64(int64_t x, int64_t y)
@@ -162,28 +162,28 @@ static int64_t ipow_signed(int64_t x, int64_t y)
 }
 SIGNED_TYPES(GEN_SIGNED, _)
 
-#define GEN_UNSIGNED(A, S, T, W)                                                                \
-    DEFINE_ROW(div_##S, T, T, SCALAR, y == 0 ? 0 : x / y)                                       \
-    DEFINE_ROW(fmod_##S, T, T, SCALAR, y == 0 ? 0 : x % y)                                      \
-    DEFINE_ROW(prelu_##S, T, T, SIMD, ((void)y, x))                                                      \
-    DEFINE_ROW(pow_##S, T, T, SCALAR, ipow_u64(x, y))                                           \
-    DEFINE_ROW(shl_##S, T, T, SIMD, y >= sizeof(T) * 8 ? 0 : (W)x << y)                         \
+#define GEN_UNSIGNED(A, S, T, W)                                                                   \
+    DEFINE_ROW(div_##S, T, T, SCALAR, y == 0 ? 0 : x / y)                                          \
+    DEFINE_ROW(fmod_##S, T, T, SCALAR, y == 0 ? 0 : x % y)                                         \
+    DEFINE_ROW(prelu_##S, T, T, SIMD, ((void)y, x))                                                \
+    DEFINE_ROW(pow_##S, T, T, SCALAR, ipow_u64(x, y))                                              \
+    DEFINE_ROW(shl_##S, T, T, SIMD, y >= sizeof(T) * 8 ? 0 : (W)x << y)                            \
     DEFINE_ROW(shr_##S, T, T, SIMD, y >= sizeof(T) * 8 ? 0 : x >> y)
 UNSIGNED_TYPES(GEN_UNSIGNED, _)
 
-#define GEN_INT(A, S, T, W)                                                                     \
-    DEFINE_ROW(max_##S, T, T, SIMD, x > y ? x : y)                                              \
-    DEFINE_ROW(min_##S, T, T, SIMD, x < y ? x : y)                                              \
-    DEFINE_ROW(band_##S, T, T, SIMD, x & y)                                                     \
-    DEFINE_ROW(bor_##S, T, T, SIMD, x | y)                                                      \
+#define GEN_INT(A, S, T, W)                                                                        \
+    DEFINE_ROW(max_##S, T, T, SIMD, x > y ? x : y)                                                 \
+    DEFINE_ROW(min_##S, T, T, SIMD, x < y ? x : y)                                                 \
+    DEFINE_ROW(band_##S, T, T, SIMD, x & y)                                                        \
+    DEFINE_ROW(bor_##S, T, T, SIMD, x | y)                                                         \
     DEFINE_ROW(bxor_##S, T, T, SIMD, x ^ y)
 INT_TYPES(GEN_INT, _)
 
-#define GEN_COMPARE(A, S, T, W)                                                                 \
-    DEFINE_ROW(eq_##S, T, uint8_t, SIMD, x == y)                                                \
-    DEFINE_ROW(gt_##S, T, uint8_t, SIMD, x > y)                                                 \
-    DEFINE_ROW(ge_##S, T, uint8_t, SIMD, x >= y)                                                \
-    DEFINE_ROW(lt_##S, T, uint8_t, SIMD, x < y)                                                 \
+#define GEN_COMPARE(A, S, T, W)                                                                    \
+    DEFINE_ROW(eq_##S, T, uint8_t, SIMD, x == y)                                                   \
+    DEFINE_ROW(gt_##S, T, uint8_t, SIMD, x > y)                                                    \
+    DEFINE_ROW(ge_##S, T, uint8_t, SIMD, x >= y)                                                   \
+    DEFINE_ROW(lt_##S, T, uint8_t, SIMD, x < y)                                                    \
     DEFINE_ROW(le_##S, T, uint8_t, SIMD, x <= y)
 NUMERIC_TYPES(GEN_COMPARE, _)
 BOOL_TYPE(GEN_COMPARE, _)

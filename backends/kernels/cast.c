@@ -48,26 +48,26 @@ static inline uint64_t float_to_u64(double v)
 #define CONV_u64(x) _Generic((x), float: float_to_u64(x), double: float_to_u64(x), default: (uint64_t)(x))
 
 /* Two copies of the type list, because a macro cannot expand itself. */
-#define FROM_TYPES(X)                                                                           \
-    X(f32, float) X(f64, double) X(i8, int8_t) X(i16, int16_t) X(i32, int32_t) X(i64, int64_t)  \
+#define FROM_TYPES(X)                                                                              \
+    X(f32, float) X(f64, double) X(i8, int8_t) X(i16, int16_t) X(i32, int32_t) X(i64, int64_t)     \
     X(u8, uint8_t) X(u16, uint16_t) X(u32, uint32_t) X(u64, uint64_t) X(b8, uint8_t)
-#define TO_TYPES(X, FS, FT)                                                                     \
-    X(FS, FT, f32, float) X(FS, FT, f64, double) X(FS, FT, i8, int8_t) X(FS, FT, i16, int16_t)  \
-    X(FS, FT, i32, int32_t) X(FS, FT, i64, int64_t) X(FS, FT, u8, uint8_t)                      \
-    X(FS, FT, u16, uint16_t) X(FS, FT, u32, uint32_t) X(FS, FT, u64, uint64_t)                  \
+#define TO_TYPES(X, FS, FT)                                                                        \
+    X(FS, FT, f32, float) X(FS, FT, f64, double) X(FS, FT, i8, int8_t) X(FS, FT, i16, int16_t)     \
+    X(FS, FT, i32, int32_t) X(FS, FT, i64, int64_t) X(FS, FT, u8, uint8_t)                         \
+    X(FS, FT, u16, uint16_t) X(FS, FT, u32, uint32_t) X(FS, FT, u64, uint64_t)                     \
     X(FS, FT, b8, uint8_t)
 
 typedef void (*cast_fn)(const void *src, void *dst, int64_t start, int64_t end,
                         const ol_cast_params *params);
 
-#define GEN_PAIR(FS, FT, TS, TT)                                                                \
-    static void cast_##FS##_##TS(const void *src, void *dst, int64_t start, int64_t end,        \
-                                 const ol_cast_params *params)                                  \
-    {                                                                                           \
-        (void)params;                                                                           \
-        const FT *a = src;                                                                      \
-        TT *o = dst;                                                                            \
-        SIMD for (int64_t i = start; i < end; i++) o[i] = CONV_##TS(a[i]);                      \
+#define GEN_PAIR(FS, FT, TS, TT)                                                                   \
+    static void cast_##FS##_##TS(const void *src, void *dst, int64_t start, int64_t end,           \
+                                 const ol_cast_params *params)                                     \
+    {                                                                                              \
+        (void)params;                                                                              \
+        const FT *a = src;                                                                         \
+        TT *o = dst;                                                                               \
+        SIMD for (int64_t i = start; i < end; i++) o[i] = CONV_##TS(a[i]);                         \
     }
 #define GEN_FROM(FS, FT) TO_TYPES(GEN_PAIR, FS, FT)
 FROM_TYPES(GEN_FROM)

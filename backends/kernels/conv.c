@@ -1,12 +1,15 @@
-/* Convolution lowered to GEMM: per image and group, W_g [M/g, C/g * k] x col [C/g * k, out] where col
- * is the im2col matrix (or the input itself for pointwise kernels). The bias pre-fills the output so
- * the GEMM adds onto it (beta = 1) instead of a second pass. */
+/* Convolution lowered to GEMM: per image, group and tile of output positions, W_g [M/g, C/g * k] x
+ * col [C/g * k, tile] where col is the im2col matrix (or the input itself for pointwise kernels).
+ * 3x3 stride-1 convolutions with enough channels go to Winograd (conv_winograd.c), depthwise ones
+ * to their direct kernel (conv_depthwise.c). */
 #include "kernels/conv.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
 #include "kernels/blas_core.h"
+#include "kernels/cpu_clones.h"
 #include "kernels/parallel.h"
 
 static int64_t product(const int64_t *v, int n)
@@ -39,7 +42,7 @@ static bool use_depthwise_kernel(const ol_conv_params *p, const ol_ktensor *x, c
 /* Output positions per GEMM call. The im2col tile [K, tile] is kept near TILE_BYTES so it is still
  * in L2 when the GEMM reads it: with whole-image im2col matrices of several MB (3x3 convolutions
  * over 56x56 maps) OpenBLAS's SGEMM ran 3-5x slower. */
-enum { TILE_BYTES = 1 << 20, MIN_TILE = 64 };
+enum { TILE_BYTES = 1 << 22, MIN_TILE = 64 };
 
 static int64_t column_tile(int64_t K, int64_t oprod, size_t elem)
 {
@@ -63,50 +66,64 @@ size_t ol_conv_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const
         return ol_conv_depthwise_scratch_bytes(p, x->dims + 2, y->dims + 2);
     if (ol_conv_winograd_applies(p, x, w))
         return ol_conv_winograd_scratch_bytes(p, x, w, y);
+    if (ol_conv_kn2row_applies(p, x, w))
+        return ol_conv_kn2row_scratch_bytes(p, x, w);
     if (ol_conv_is_pointwise(&p->win))
         return 0;
     int64_t K = w->dims[1] * product(p->win.kernel, s), oprod = product(y->dims + 2, s);
     return (size_t)(K * column_tile(K, oprod, elem)) * elem;
 }
 
-/* im2col for 2-D over output positions [j0, j0 + nt) (row-major over (oh, ow)): row (c, kh, kw)
- * holds x[c, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw], zero in the padding. Within each output row
- * the inside columns are one contiguous (stride 1) or evenly strided run. */
-#define DEFINE_IM2COL_2D(T, NAME)                                                                   \
+/* One im2col row (c, kh, kw) for 2-D over output positions [j0, j0 + nt) (row-major over (oh, ow)):
+ * x[c, oh*sh - ph + kh*dh, ow*sw - pw + kw*dw], zero in the padding. Within each output row the
+ * inside columns [lo, hi) are one contiguous (stride 1) or evenly strided run. Inline loops rather
+ * than memcpy/memset: on 7x7 and 14x14 maps the calls cost more than the copying. */
+#define DEFINE_IM2COL_ROW(T, NAME)                                                                  \
+    OL_CPU_CLONES static void NAME(const T *xc, int64_t H, int64_t W, int64_t OW, int64_t ih0,       \
+                                   int64_t sh, int64_t sw, int64_t iw0, int64_t lo, int64_t hi,     \
+                                   int64_t j0, int64_t nt, T *o)                                    \
+    {                                                                                               \
+        int64_t oh = j0 / OW, first = j0 - oh * OW;                                                 \
+        for (int64_t done = 0; done < nt; oh++, first = 0) {                                        \
+            int64_t last = OW < first + (nt - done) ? OW : first + (nt - done);                     \
+            int64_t ih = oh * sh + ih0;                                                             \
+            T *out = o - first; /* out[ow] is this output row's entry */                            \
+            if (ih < 0 || ih >= H) {                                                                \
+                _Pragma("omp simd") for (int64_t ow = first; ow < last; ow++) out[ow] = 0;          \
+            } else {                                                                                \
+                int64_t a = lo < first ? first : lo > last ? last : lo;                             \
+                int64_t b = hi < a ? a : hi > last ? last : hi;                                     \
+                const T *xr = xc + ih * W + iw0;                                                    \
+                for (int64_t ow = first; ow < a; ow++)                                              \
+                    out[ow] = 0;                                                                    \
+                if (sw == 1) {                                                                      \
+                    _Pragma("omp simd") for (int64_t ow = a; ow < b; ow++) out[ow] = xr[ow];        \
+                } else if (sw == 2) {                                                               \
+                    _Pragma("omp simd") for (int64_t ow = a; ow < b; ow++) out[ow] = xr[2 * ow];    \
+                } else {                                                                            \
+                    _Pragma("omp simd") for (int64_t ow = a; ow < b; ow++) out[ow] = xr[ow * sw];   \
+                }                                                                                   \
+                for (int64_t ow = b; ow < last; ow++)                                               \
+                    out[ow] = 0;                                                                    \
+            }                                                                                       \
+            o += last - first;                                                                      \
+            done += last - first;                                                                   \
+        }                                                                                           \
+    }
+
+/* im2col for 2-D: rows (c, kh, kw) of the tile [j0, j0 + nt) of output positions. */
+#define DEFINE_IM2COL_2D(T, NAME, ROW)                                                              \
     static void NAME(const T *x, int64_t C, const int64_t *in, const ol_window *w, const int64_t *out, \
                      int64_t j0, int64_t nt, T *col, int threads)                                   \
     {                                                                                               \
         int64_t H = in[0], W = in[1], OW = out[1], KH = w->kernel[0], KW = w->kernel[1];            \
-        int64_t sh = w->stride[0], sw = w->stride[1], dh = w->dilation[0], dw = w->dilation[1];     \
-        int64_t ph = w->pad_begin[0], pw = w->pad_begin[1];                                         \
         _Pragma("omp parallel for num_threads(threads) if (threads > 1) schedule(static)")          \
         for (int64_t r = 0; r < C * KH * KW; r++) {                                                 \
             int64_t c = r / (KH * KW), kh = (r / KW) % KH, kw = r % KW;                             \
-            int64_t iw0 = kw * dw - pw, lo, hi; /* input column of ow = 0 */                        \
-            ol_window_inside(iw0, sw, W, OW, &lo, &hi);                                             \
-            const T *xc = x + c * H * W;                                                            \
-            T *o = col + r * nt;                                                                    \
-            for (int64_t j = j0, end = j0 + nt; j < end;) {                                         \
-                int64_t oh = j / OW, first = j - oh * OW;                                           \
-                int64_t last = OW < first + (end - j) ? OW : first + (end - j);                     \
-                int64_t ih = oh * sh - ph + kh * dh, n = last - first;                              \
-                if (ih < 0 || ih >= H) {                                                            \
-                    memset(o, 0, (size_t)n * sizeof(T));                                            \
-                } else {                                                                            \
-                    int64_t a = lo < first ? first : lo > last ? last : lo;                         \
-                    int64_t b = hi < a ? a : hi > last ? last : hi;                                 \
-                    const T *xr = xc + ih * W;                                                      \
-                    memset(o, 0, (size_t)(a - first) * sizeof(T));                                  \
-                    if (sw == 1)                                                                    \
-                        memcpy(o + (a - first), xr + a + iw0, (size_t)(b - a) * sizeof(T));         \
-                    else                                                                            \
-                        for (int64_t ow = a; ow < b; ow++)                                          \
-                            o[ow - first] = xr[ow * sw + iw0];                                      \
-                    memset(o + (b - first), 0, (size_t)(last - b) * sizeof(T));                     \
-                }                                                                                   \
-                o += n;                                                                             \
-                j += n;                                                                             \
-            }                                                                                       \
+            int64_t iw0 = kw * w->dilation[1] - w->pad_begin[1], lo, hi; /* input column of ow = 0 */ \
+            ol_window_inside(iw0, w->stride[1], W, OW, &lo, &hi);                                   \
+            ROW(x + c * H * W, H, W, OW, kh * w->dilation[0] - w->pad_begin[0], w->stride[0],       \
+                w->stride[1], iw0, lo, hi, j0, nt, col + r * nt);                                   \
         }                                                                                           \
     }
 
@@ -144,24 +161,78 @@ size_t ol_conv_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const
         }                                                                                           \
     }
 
-DEFINE_IM2COL_2D(float, im2col_2d_f32)
-DEFINE_IM2COL_2D(double, im2col_2d_f64)
+DEFINE_IM2COL_ROW(float, im2col_row_f32)
+DEFINE_IM2COL_ROW(double, im2col_row_f64)
+DEFINE_IM2COL_2D(float, im2col_2d_f32, im2col_row_f32)
+DEFINE_IM2COL_2D(double, im2col_2d_f64, im2col_row_f64)
 DEFINE_IM2COL_ND(float, im2col_nd_f32)
 DEFINE_IM2COL_ND(double, im2col_nd_f64)
 
-/* Per image, group and tile of output positions: the bias (if any) pre-fills the output tile, the
- * GEMM adds W_g x col onto it. */
-#define DEFINE_CONV_GEMM(T, NAME, IM2COL_2D, IM2COL_ND, GEMM)                                       \
+bool ol_conv_has_epilogue(const ol_conv_params *p, const float *sum)
+{
+    return sum || p->activation != OL_CONV_ACT_NONE;
+}
+
+#define DEFINE_EPILOGUE(T, NAME, EXP, TANH)                                                         \
+    void NAME(const ol_conv_params *p, T bias, const T *sum, T *y, int64_t n)                       \
+    {                                                                                               \
+        T alpha = (T)p->alpha, beta = (T)p->beta;                                                   \
+        if (sum) {                                                                                  \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] += bias + sum[i];              \
+        } else if (bias != 0) {                                                                     \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] += bias;                       \
+        }                                                                                           \
+        switch (p->activation) {                                                                    \
+        case OL_CONV_ACT_NONE:                                                                      \
+            break;                                                                                  \
+        case OL_CONV_ACT_RELU:                                                                      \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] = y[i] > 0 ? y[i] : 0;         \
+            break;                                                                                  \
+        case OL_CONV_ACT_CLIP:                                                                      \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                   \
+                T v = y[i] < alpha ? alpha : y[i];                                                  \
+                y[i] = v > beta ? beta : v;                                                         \
+            }                                                                                       \
+            break;                                                                                  \
+        case OL_CONV_ACT_LEAKY_RELU:                                                                \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0 ? y[i] : alpha * y[i]; \
+            break;                                                                                  \
+        case OL_CONV_ACT_SIGMOID:                                                                   \
+            for (int64_t i = 0; i < n; i++)                                                         \
+                y[i] = 1 / (1 + EXP(-y[i]));                                                        \
+            break;                                                                                  \
+        case OL_CONV_ACT_TANH:                                                                      \
+            for (int64_t i = 0; i < n; i++)                                                         \
+                y[i] = TANH(y[i]);                                                                  \
+            break;                                                                                  \
+        case OL_CONV_ACT_HARD_SIGMOID:                                                              \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                   \
+                T v = alpha * y[i] + beta;                                                          \
+                v = v < 0 ? 0 : v;                                                                  \
+                y[i] = v > 1 ? 1 : v;                                                               \
+            }                                                                                       \
+            break;                                                                                  \
+        }                                                                                           \
+    }
+
+OL_CPU_CLONES DEFINE_EPILOGUE(float, ol_conv_epilogue_f32, expf, tanhf)
+DEFINE_EPILOGUE(double, ol_conv_epilogue_f64, exp, tanh)
+
+/* Per image, group and tile of output positions: GEMM W_g x col into the output tile, then bias, sum
+ * and activation in one pass while the tile is in cache (pre-filling the output with the bias for
+ * a beta = 1 GEMM cost a separate pass over cold output memory). */
+#define DEFINE_CONV_GEMM(T, NAME, IM2COL_2D, IM2COL_ND, GEMM, EPILOGUE)                                       \
     static void NAME(const ol_conv_params *p, const ol_ktensor *xt, const ol_ktensor *wt,           \
-                     const ol_ktensor *bt, ol_ktensor *yt, T *col)                                  \
+                     const ol_ktensor *bt, const ol_ktensor *st, ol_ktensor *yt, T *col)            \
     {                                                                                               \
         int S = p->win.spatial, threads = ol_kernel_threads(p->threads);                            \
         int64_t N = xt->dims[0], C = xt->dims[1], M = wt->dims[0], G = p->group;                    \
         int64_t Cg = C / G, Mg = M / G, K = Cg * product(p->win.kernel, S);                         \
         int64_t iprod = product(xt->dims + 2, S), oprod = product(yt->dims + 2, S);                 \
         int64_t tile = column_tile(K, oprod, sizeof(T));                                            \
-        const T *x = xt->data, *w = wt->data, *bias = bt ? bt->data : NULL;                         \
+        const T *x = xt->data, *w = wt->data, *bias = bt ? bt->data : NULL, *sum = st ? st->data : NULL; \
         T *y = yt->data;                                                                            \
+        bool finish = bias || sum || p->activation != OL_CONV_ACT_NONE;                             \
         bool pointwise = ol_conv_is_pointwise(&p->win);                                             \
         ol_window w2;                                                                               \
         int64_t in2[2], out2[2];                                                                    \
@@ -182,25 +253,25 @@ DEFINE_IM2COL_ND(double, im2col_nd_f64)
                     } else {                                                                        \
                         IM2COL_ND(xg, Cg, xt->dims + 2, &p->win, yt->dims + 2, j0, nt, col, threads); \
                     }                                                                               \
-                    for (int64_t m = 0; m < Mg && (bias || K == 0); m++) {                          \
-                        T v = bias ? bias[g * Mg + m] : (T)0, *row = yg + m * oprod + j0;           \
-                        _Pragma("omp simd")                                                         \
-                        for (int64_t j = 0; j < nt; j++)                                            \
-                            row[j] = v;                                                             \
-                    }                                                                               \
                     if (K > 0)                                                                      \
                         GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)nt, (int)K, 1, \
-                             w + g * Mg * K, (int)K, operand, (int)ldb, bias ? 1 : 0, yg + j0,       \
-                             (int)oprod);                                                           \
+                             w + g * Mg * K, (int)K, operand, (int)ldb, 0, yg + j0, (int)oprod);    \
+                    else                                                                            \
+                        for (int64_t m = 0; m < Mg; m++)                                            \
+                            memset(yg + m * oprod + j0, 0, (size_t)nt * sizeof(T));                 \
+                    for (int64_t m = 0; m < Mg && finish; m++) {                                    \
+                        int64_t at = (n * M + g * Mg + m) * oprod + j0;                             \
+                        EPILOGUE(p, bias ? bias[g * Mg + m] : (T)0, sum ? sum + at : NULL, y + at, nt); \
+                    }                                                                               \
                 }                                                                                   \
             }                                                                                       \
     }
 
-DEFINE_CONV_GEMM(float, conv_gemm_f32, im2col_2d_f32, im2col_nd_f32, cblas_sgemm)
-DEFINE_CONV_GEMM(double, conv_gemm_f64, im2col_2d_f64, im2col_nd_f64, cblas_dgemm)
+DEFINE_CONV_GEMM(float, conv_gemm_f32, im2col_2d_f32, im2col_nd_f32, cblas_sgemm, ol_conv_epilogue_f32)
+DEFINE_CONV_GEMM(double, conv_gemm_f64, im2col_2d_f64, im2col_nd_f64, cblas_dgemm, ol_conv_epilogue_f64)
 
 void ol_conv(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
-             ol_ktensor *y, void *scratch)
+             const ol_ktensor *sum, ol_ktensor *y, void *scratch)
 {
     if (ol_ktensor_numel(y) == 0)
         return;
@@ -211,15 +282,20 @@ void ol_conv(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, 
         ol_window_as_2d(&p->win, x->dims + 2, y->dims + 2, &w2, xd + 2, yd + 2);
         ol_conv_params p2 = *p;
         p2.win = w2;
-        ol_conv_depthwise_f32(&p2, x->data, xd, w->data, b ? b->data : NULL, y->data, yd, scratch);
+        ol_conv_depthwise_f32(&p2, x->data, xd, w->data, b ? b->data : NULL, sum ? sum->data : NULL, y->data, yd,
+                              scratch);
         return;
     }
     if (ol_conv_winograd_applies(p, x, w)) {
-        ol_conv_winograd(p, x, w, b, y, scratch);
+        ol_conv_winograd(p, x, w, b, sum, y, scratch);
+        return;
+    }
+    if (ol_conv_kn2row_applies(p, x, w)) {
+        ol_conv_kn2row(p, x, w, b, sum, y, scratch);
         return;
     }
     if (x->dtype == OL_DOUBLE)
-        conv_gemm_f64(p, x, w, b, y, scratch);
+        conv_gemm_f64(p, x, w, b, sum, y, scratch);
     else
-        conv_gemm_f32(p, x, w, b, y, scratch);
+        conv_gemm_f32(p, x, w, b, sum, y, scratch);
 }

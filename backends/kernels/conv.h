@@ -10,10 +10,23 @@
 #include "kernels/ktensor.h"
 #include "kernels/window.h"
 
+/* An activation fused into the convolution's last pass over its output (FusedConv). */
+typedef enum ol_conv_activation {
+    OL_CONV_ACT_NONE,
+    OL_CONV_ACT_RELU,
+    OL_CONV_ACT_CLIP,          /* alpha = min, beta = max */
+    OL_CONV_ACT_LEAKY_RELU,    /* alpha */
+    OL_CONV_ACT_SIGMOID,
+    OL_CONV_ACT_TANH,
+    OL_CONV_ACT_HARD_SIGMOID,  /* max(0, min(1, alpha * v + beta)) */
+} ol_conv_activation;
+
 typedef struct ol_conv_params {
     ol_window win;       /* resolved geometry (ol_window_resolve) */
     int64_t group;
     int threads;         /* OpenMP threads for the loops BLAS does not cover; 0: the OpenMP default */
+    ol_conv_activation activation;
+    float alpha, beta;   /* the activation's parameters */
 } ol_conv_params;
 
 /* True when every spatial axis is a 1-wide kernel at stride 1 without padding: the input [C, HW]
@@ -25,20 +38,27 @@ bool ol_conv_is_depthwise(const ol_conv_params *p, const ol_ktensor *x, const ol
 /* Scratch bytes ol_conv needs for x [N, C, in...], w [M, C/group, k...], y [N, M, out...]. */
 size_t ol_conv_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w,
                              const ol_ktensor *y);
-/* y = conv(x, w) + b. b is [M] or NULL. All of x, w, b, y share one dtype (float32 or float64);
- * shapes are consistent with p (checked by the caller). */
+/* y = activation(conv(x, w) + b + sum). b is [M] or NULL, sum is NULL or shaped like y (a residual
+ * input). All tensors share one dtype (float32 or float64); shapes are consistent with p (checked by
+ * the caller). */
 void ol_conv(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
-             ol_ktensor *y, void *scratch);
+             const ol_ktensor *sum, ol_ktensor *y, void *scratch);
+
+/* For the convolution kernels: y[i] = activation(y[i] + bias + sum[i]) over n values (sum may be
+ * NULL), in the pass that finishes a stretch of output while it is still in cache. */
+bool ol_conv_has_epilogue(const ol_conv_params *p, const float *sum);
+void ol_conv_epilogue_f32(const ol_conv_params *p, float bias, const float *sum, float *y, int64_t n);
+void ol_conv_epilogue_f64(const ol_conv_params *p, double bias, const double *sum, double *y, int64_t n);
 
 /* The depthwise kernel for float32, 1-D or 2-D (a 1-D input is a 2-D one with height 1):
  * x [N, C, H, W], w [C, 1, KH, KW], bias [C] or NULL, y [N, C, OH, OW]; p->win is 2-D. A
- * register-blocked path serves 3x3 filters at stride 1 and 2 on rows of 16 outputs or more; every
- * other shape goes through stride-phase planes with one vectorized pass per tap. Exposed for tests
- * and benchmarks; ol_conv routes here. scratch holds ol_conv_depthwise_scratch_bytes(p, {H, W},
- * {OH, OW}) bytes. */
+ * register-blocked path serves 3x3 filters at stride 2 (rows of 16 outputs or more) and stride 1
+ * (64 or more); every other shape goes through stride-phase planes with one vectorized pass per
+ * group of nine taps. Exposed for tests and benchmarks; ol_conv routes here. scratch holds
+ * ol_conv_depthwise_scratch_bytes(p, {H, W}, {OH, OW}) bytes. */
 size_t ol_conv_depthwise_scratch_bytes(const ol_conv_params *p, const int64_t *in, const int64_t *out);
 void ol_conv_depthwise_f32(const ol_conv_params *p, const float *x, const int64_t *x_dims, const float *w,
-                           const float *bias, float *y, const int64_t *y_dims, void *scratch);
+                           const float *bias, const float *sum, float *y, const int64_t *y_dims, void *scratch);
 
 /* Winograd F(2x2, 3x3) for float32 3x3 stride-1 undilated ungrouped convolutions with at least 16
  * input and output channels and 400 output positions; ol_conv routes there. */
@@ -46,7 +66,15 @@ bool ol_conv_winograd_applies(const ol_conv_params *p, const ol_ktensor *x, cons
 size_t ol_conv_winograd_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w,
                                       const ol_ktensor *y);
 void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
-                      ol_ktensor *y, void *scratch);
+                      const ol_ktensor *sum, ol_ktensor *y, void *scratch);
+
+/* Stride-1 float32 convolution (1-D/2-D, ungrouped) with at most half as many output as input
+ * channels, as one GEMM over the input and shifted additions of its per-tap results; ol_conv routes
+ * there when Winograd does not apply. */
+bool ol_conv_kn2row_applies(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w);
+size_t ol_conv_kn2row_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w);
+void ol_conv_kn2row(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
+                    const ol_ktensor *sum, ol_ktensor *y, void *scratch);
 
 /* Transposed convolution: x [N, C, in...], w [C, M/group, k...], y [N, M, out...] with
  * out[d] = (in[d]-1)*stride - pad_begin - pad_end + extent + output_padding (or the shape the

@@ -230,7 +230,7 @@ static void transform_output(const wino *g, const float *mres, int64_t ty0, int6
 }
 
 void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
-                      ol_ktensor *y, void *scratch)
+                      const ol_ktensor *sum, ol_ktensor *y, void *scratch)
 {
     wino g = geometry(p, x->dims, w->dims, y->dims);
     int threads = ol_kernel_threads(p->threads);
@@ -238,7 +238,8 @@ void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_kte
     parts(&g, threads, &nu, &npad, &nv, &nm, &nrows);
     float *u = scratch, *padded = u + nu, *v = padded + npad, *mres = v + nv, *rows = mres + nm;
     int64_t per_thread = row_buffer_floats(&g);
-    const float *bias = b ? b->data : NULL;
+    const float *bias = b ? b->data : NULL, *sv = sum ? sum->data : NULL;
+    bool finish = ol_conv_has_epilogue(p, sv);
     transform_filters(&g, w->data, u, threads);
     for (int64_t n = 0; n < x->dims[0]; n++) {
         const float *xn = (const float *)x->data + n * g.C * g.H * g.W;
@@ -255,9 +256,15 @@ void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_kte
                             u + xi * g.M * g.C, (int)g.C, v + xi * g.C * tiles, (int)tiles, 0,
                             mres + xi * g.M * tiles, (int)tiles);
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-            for (int64_t m = 0; m < g.M; m++)
+            for (int64_t m = 0; m < g.M; m++) {
                 transform_output(&g, mres, ty0, ty1, bias ? bias[m] : 0.0f, yn, m,
                                  rows + omp_get_thread_num() * per_thread);
+                /* The block's output rows of channel m are contiguous in y. */
+                int64_t r0 = 2 * ty0, r1 = 2 * ty1 < g.OH ? 2 * ty1 : g.OH, at = (n * g.M + m) * g.OH * g.OW;
+                if (finish)
+                    ol_conv_epilogue_f32(p, 0.0f, sv ? sv + at + r0 * g.OW : NULL, yn + m * g.OH * g.OW + r0 * g.OW,
+                                         (r1 - r0) * g.OW);
+            }
         }
     }
 }

@@ -31,11 +31,13 @@ static bool use_row_path(const ol_pool_params *p, const ol_ktensor *x, const int
            (p->kind == OL_POOL_MAX || p->kind == OL_POOL_AVERAGE);
 }
 
+static size_t row_plan_bytes(const ol_pool_params *p, const ol_ktensor *x, const ol_ktensor *y);
+
 size_t ol_pool_scratch_bytes(const ol_pool_params *p, const ol_ktensor *x, const ol_ktensor *y)
 {
-    /* The row path's average keeps the per-column tap counts. */
-    if (x->dtype == OL_FLOAT && p->win.spatial <= 2 && p->kind == OL_POOL_AVERAGE)
-        return (size_t)y->dims[y->rank - 1] * sizeof(float);
+    /* Indices are asked for at run time; the row plan is sized whenever the row path may run. */
+    if (x->dtype == OL_FLOAT && p->win.spatial <= 2 && (p->kind == OL_POOL_MAX || p->kind == OL_POOL_AVERAGE))
+        return row_plan_bytes(p, x, y);
     return 0;
 }
 
@@ -53,67 +55,86 @@ static int64_t divisor_taps(const ol_pool_params *p, int d, int64_t o, int64_t i
 
 /* ---- the row path (float32, 2-D; 1-D as height 1) ---- */
 
+/* What every output row shares, computed once per call: for kernel column kw, the output columns
+ * [lo[kw], hi[kw]) whose tap is inside the input, and (average) each column's divisor taps. */
+typedef struct row_plan {
+    const int64_t *lo, *hi;
+    const float *col_taps;
+} row_plan;
+
+/* Folds tap kw of input row xr into the output row: y = max(y, x) or y += x. */
+#define FOLD_ROW(OP)                                                                                \
+    do {                                                                                            \
+        for (int64_t kw = 0; kw < KW; kw++) {                                                       \
+            int64_t offset = kw * dw - w->pad_begin[1], lo = plan->lo[kw], hi = plan->hi[kw];       \
+            if (sw == 1) {                                                                          \
+                _Pragma("omp simd") for (int64_t ow = lo; ow < hi; ow++) OP(yr[ow], xr[ow + offset]); \
+            } else if (sw == 2) {                                                                   \
+                _Pragma("omp simd") for (int64_t ow = lo; ow < hi; ow++) OP(yr[ow], xr[2 * ow + offset]); \
+            } else {                                                                                \
+                _Pragma("omp simd") for (int64_t ow = lo; ow < hi; ow++) OP(yr[ow], xr[ow * sw + offset]); \
+            }                                                                                       \
+        }                                                                                           \
+    } while (0)
+
+#define MAX_INTO(acc, v) acc = (v) > (acc) ? (v) : (acc)
+#define ADD_INTO(acc, v) acc += (v)
+
+/* Reduces the window's input rows for output row oh into one row (element-wise max or sum over the
+ * kernel rows inside the input): afterwards only the horizontal part of the window is left. Returns
+ * that row (an input row itself when only one kernel row is inside), or NULL when none is. */
+#define DEFINE_VERTICAL(NAME, OP)                                                                   \
+    static inline __attribute__((always_inline)) const float *NAME(                                 \
+        const float *x, int64_t H, int64_t W, int64_t oh, const ol_window *w, float *buf)           \
+    {                                                                                               \
+        int64_t kh_begin, kh_end;                                                                   \
+        ol_window_taps(w, 0, oh, 0, H, &kh_begin, &kh_end);                                         \
+        if (kh_begin == kh_end)                                                                     \
+            return NULL;                                                                            \
+        const float *first = x + (oh * w->stride[0] - w->pad_begin[0] + kh_begin * w->dilation[0]) * W; \
+        if (kh_end - kh_begin == 1)                                                                 \
+            return first;                                                                           \
+        for (int64_t c = 0; c < W; c++)                                                             \
+            buf[c] = first[c];                                                                      \
+        for (int64_t kh = kh_begin + 1; kh < kh_end; kh++) {                                        \
+            const float *xr = first + (kh - kh_begin) * w->dilation[0] * W;                         \
+            _Pragma("omp simd") for (int64_t c = 0; c < W; c++) OP(buf[c], xr[c]);                  \
+        }                                                                                           \
+        return buf;                                                                                 \
+    }
+
+DEFINE_VERTICAL(vertical_max, MAX_INTO)
+DEFINE_VERTICAL(vertical_sum, ADD_INTO)
+
+/* Max pooling of one plane: per output row, the kernel rows are reduced first (contiguous over
+ * the input width), then the kernel columns (KW passes over the output row). buf: W floats. */
 OL_CPU_CLONES
 static void max_plane_f32(const float *x, int64_t H, int64_t W, float *y, int64_t OH, int64_t OW,
-                          const ol_window *w)
+                          const ol_window *w, const row_plan *plan, float *buf)
 {
     int64_t KW = w->kernel[1], sw = w->stride[1], dw = w->dilation[1];
     for (int64_t oh = 0; oh < OH; oh++) {
         float *yr = y + oh * OW;
         for (int64_t ow = 0; ow < OW; ow++)
             yr[ow] = -INFINITY;
-        int64_t kh_begin, kh_end;
-        ol_window_taps(w, 0, oh, 0, H, &kh_begin, &kh_end);
-        for (int64_t kh = kh_begin; kh < kh_end; kh++) {
-            const float *xr = x + (oh * w->stride[0] - w->pad_begin[0] + kh * w->dilation[0]) * W;
-            for (int64_t kw = 0; kw < KW; kw++) {
-                int64_t offset = kw * dw - w->pad_begin[1], lo, hi;
-                ol_window_inside(offset, sw, W, OW, &lo, &hi);
-                if (sw == 1) {
-#pragma omp simd
-                    for (int64_t ow = lo; ow < hi; ow++) {
-                        float v = xr[ow + offset];
-                        yr[ow] = v > yr[ow] ? v : yr[ow];
-                    }
-                } else {
-#pragma omp simd
-                    for (int64_t ow = lo; ow < hi; ow++) {
-                        float v = xr[ow * sw + offset];
-                        yr[ow] = v > yr[ow] ? v : yr[ow];
-                    }
-                }
-            }
-        }
+        const float *xr = vertical_max(x, H, W, oh, w, buf);
+        if (xr)
+            FOLD_ROW(MAX_INTO);
     }
 }
 
-/* col_taps[ow]: divisor taps along the width, shared by all rows and planes. */
 OL_CPU_CLONES
 static void average_plane_f32(const ol_pool_params *p, const float *x, int64_t H, int64_t W, float *y,
-                              int64_t OH, int64_t OW, const ol_window *w, const float *col_taps)
+                              int64_t OH, int64_t OW, const ol_window *w, const row_plan *plan, float *buf)
 {
     int64_t KW = w->kernel[1], sw = w->stride[1], dw = w->dilation[1];
+    const float *col_taps = plan->col_taps;
     for (int64_t oh = 0; oh < OH; oh++) {
         float *yr = y + oh * OW;
         memset(yr, 0, (size_t)OW * sizeof(float));
-        int64_t kh_begin, kh_end;
-        ol_window_taps(w, 0, oh, 0, H, &kh_begin, &kh_end);
-        for (int64_t kh = kh_begin; kh < kh_end; kh++) {
-            const float *xr = x + (oh * w->stride[0] - w->pad_begin[0] + kh * w->dilation[0]) * W;
-            for (int64_t kw = 0; kw < KW; kw++) {
-                int64_t offset = kw * dw - w->pad_begin[1], lo, hi;
-                ol_window_inside(offset, sw, W, OW, &lo, &hi);
-                if (sw == 1) {
-#pragma omp simd
-                    for (int64_t ow = lo; ow < hi; ow++)
-                        yr[ow] += xr[ow + offset];
-                } else {
-#pragma omp simd
-                    for (int64_t ow = lo; ow < hi; ow++)
-                        yr[ow] += xr[ow * sw + offset];
-                }
-            }
-        }
+        const float *xr = vertical_sum(x, H, W, oh, w, buf);
+        if (xr)
+            FOLD_ROW(ADD_INTO);
         float row_taps = (float)divisor_taps(p, 0, oh, H);
 #pragma omp simd
         for (int64_t ow = 0; ow < OW; ow++) {
@@ -123,31 +144,38 @@ static void average_plane_f32(const ol_pool_params *p, const float *x, int64_t H
     }
 }
 
-static void pool_rows_f32(const ol_pool_params *p, const ol_ktensor *x, ol_ktensor *y, float *col_taps)
+static size_t row_plan_bytes(const ol_pool_params *p, const ol_ktensor *x, const ol_ktensor *y)
 {
-    ol_window w;
+    int64_t KW = p->win.kernel[p->win.spatial - 1], OW = y->dims[y->rank - 1], W = x->dims[x->rank - 1];
+    return (size_t)(2 * KW) * sizeof(int64_t) + (size_t)(OW + ol_kernel_threads(p->threads) * W) * sizeof(float);
+}
+
+static void pool_rows_f32(const ol_pool_params *p, const ol_ktensor *x, ol_ktensor *y, void *scratch)
+{
+    ol_pool_params p2 = *p;   /* the same parameters over 2-D geometry */
     int64_t in[2], out[2];
-    ol_window_as_2d(&p->win, x->dims + 2, y->dims + 2, &w, in, out);
-    if (p->kind == OL_POOL_AVERAGE) {
-        ol_pool_params p2 = *p;
-        p2.win = w;
+    ol_window_as_2d(&p->win, x->dims + 2, y->dims + 2, &p2.win, in, out);
+    const ol_window *w = &p2.win;
+    int64_t KW = w->kernel[1], *lo = scratch, *hi = lo + KW;
+    float *col_taps = (float *)(hi + KW);
+    for (int64_t kw = 0; kw < KW; kw++)
+        ol_window_inside(kw * w->dilation[1] - w->pad_begin[1], w->stride[1], in[1], out[1], &lo[kw], &hi[kw]);
+    if (p->kind == OL_POOL_AVERAGE)
         for (int64_t ow = 0; ow < out[1]; ow++)
             col_taps[ow] = (float)divisor_taps(&p2, 1, ow, in[1]);
-        p = &p2;   /* divisor_taps below reads the 2-D geometry */
-        int64_t planes = x->dims[0] * x->dims[1];
-        int threads = ol_kernel_threads(p->threads);
-#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-        for (int64_t plane = 0; plane < planes; plane++)
-            average_plane_f32(p, (const float *)x->data + plane * in[0] * in[1], in[0], in[1],
-                              (float *)y->data + plane * out[0] * out[1], out[0], out[1], &w, col_taps);
-        return;
-    }
+    row_plan plan = {lo, hi, col_taps};
+    float *buffers = col_taps + out[1];
     int64_t planes = x->dims[0] * x->dims[1];
     int threads = ol_kernel_threads(p->threads);
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (int64_t plane = 0; plane < planes; plane++)
-        max_plane_f32((const float *)x->data + plane * in[0] * in[1], in[0], in[1],
-                      (float *)y->data + plane * out[0] * out[1], out[0], out[1], &w);
+    for (int64_t plane = 0; plane < planes; plane++) {
+        const float *xp = (const float *)x->data + plane * in[0] * in[1];
+        float *yp = (float *)y->data + plane * out[0] * out[1], *buf = buffers + omp_get_thread_num() * in[1];
+        if (p2.kind == OL_POOL_AVERAGE)
+            average_plane_f32(&p2, xp, in[0], in[1], yp, out[0], out[1], w, &plan, buf);
+        else
+            max_plane_f32(xp, in[0], in[1], yp, out[0], out[1], w, &plan, buf);
+    }
 }
 
 /* ---- the general path ---- */

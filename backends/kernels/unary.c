@@ -6,7 +6,6 @@
 
 #include "kernels/unary.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,38 +17,38 @@
 #define SCALAR
 
 /* Row functions share broadcast.h's signature; unary rows always advance their input. */
-#define ROW_SIGNATURE(NAME)                                                                     \
-    static void NAME(void *out, const void *const *in, const int64_t *s, int64_t n,             \
+#define ROW_SIGNATURE(NAME)                                                                        \
+    static void NAME(void *out, const void *const *in, const int64_t *s, int64_t n,                \
                      const void *params)
 
 /* Float rows see the parameters as locals of their type (hoisted out of the loop). */
-#define DEFINE_FLOAT_ROW(NAME, T, TO, LOOP, EXPR)                                               \
-    ROW_SIGNATURE(NAME)                                                                         \
-    {                                                                                           \
-        (void)s;                                                                                \
-        const ol_unary_params *p = params;                                                      \
-        const T alpha = (T)p->alpha, beta = (T)p->beta, gamma = (T)p->gamma;                    \
-        (void)alpha, (void)beta, (void)gamma;                                                   \
-        TO *o = out;                                                                            \
-        const T *a = in[0];                                                                     \
-        LOOP for (int64_t i = 0; i < n; i++)                                                    \
-        {                                                                                       \
-            const T x = a[i];                                                                   \
-            o[i] = (TO)(EXPR);                                                                  \
-        }                                                                                       \
+#define DEFINE_FLOAT_ROW(NAME, T, TO, LOOP, EXPR)                                                  \
+    ROW_SIGNATURE(NAME)                                                                            \
+    {                                                                                              \
+        (void)s;                                                                                   \
+        const ol_unary_params *p = params;                                                         \
+        const T alpha = (T)p->alpha, beta = (T)p->beta, gamma = (T)p->gamma;                       \
+        (void)alpha, (void)beta, (void)gamma;                                                      \
+        TO *o = out;                                                                               \
+        const T *a = in[0];                                                                        \
+        LOOP for (int64_t i = 0; i < n; i++)                                                       \
+        {                                                                                          \
+            const T x = a[i];                                                                      \
+            o[i] = (TO)(EXPR);                                                                     \
+        }                                                                                          \
     }
 
-#define DEFINE_PLAIN_ROW(NAME, T, LOOP, EXPR)                                                   \
-    ROW_SIGNATURE(NAME)                                                                         \
-    {                                                                                           \
-        (void)s, (void)params;                                                                  \
-        T *o = out;                                                                             \
-        const T *a = in[0];                                                                     \
-        LOOP for (int64_t i = 0; i < n; i++)                                                    \
-        {                                                                                       \
-            const T x = a[i];                                                                   \
-            o[i] = (T)(EXPR);                                                                   \
-        }                                                                                       \
+#define DEFINE_PLAIN_ROW(NAME, T, LOOP, EXPR)                                                      \
+    ROW_SIGNATURE(NAME)                                                                            \
+    {                                                                                              \
+        (void)s, (void)params;                                                                     \
+        T *o = out;                                                                                \
+        const T *a = in[0];                                                                        \
+        LOOP for (int64_t i = 0; i < n; i++)                                                       \
+        {                                                                                          \
+            const T x = a[i];                                                                      \
+            o[i] = (T)(EXPR);                                                                      \
+        }                                                                                          \
     }
 
 #define F32(fn) fn##f
@@ -79,39 +78,39 @@ static inline double unit_clamp_f64(double v)
 }
 
 /* Ops whose float32 and float64 forms differ only in the libm function width. */
-#define GEN_FLOAT_COMMON(S, T, M)                                                               \
-    DEFINE_FLOAT_ROW(neg_##S, T, T, SIMD, -x)                                                   \
-    DEFINE_FLOAT_ROW(abs_##S, T, T, SIMD, M(fabs)(x))                                           \
-    DEFINE_FLOAT_ROW(sign_##S, T, T, SIMD, pick_##S(x > 0, 1, pick_##S(x < 0, -1, x)))                    \
-    DEFINE_FLOAT_ROW(relu_##S, T, T, SIMD, x < 0 ? (T)0 : x)                                    \
+#define GEN_FLOAT_COMMON(S, T, M)                                                                  \
+    DEFINE_FLOAT_ROW(neg_##S, T, T, SIMD, -x)                                                      \
+    DEFINE_FLOAT_ROW(abs_##S, T, T, SIMD, M(fabs)(x))                                              \
+    DEFINE_FLOAT_ROW(sign_##S, T, T, SIMD, pick_##S(x > 0, 1, pick_##S(x < 0, -1, x)))             \
+    DEFINE_FLOAT_ROW(relu_##S, T, T, SIMD, x < 0 ? (T)0 : x)                                       \
     DEFINE_FLOAT_ROW(shrink_##S, T, T, SIMD, pick_##S(x < -alpha, x + beta, pick_##S(x > alpha, x - beta, 0))) \
-    DEFINE_FLOAT_ROW(reciprocal_##S, T, T, SIMD, (T)1 / x)                                      \
-    DEFINE_FLOAT_ROW(floor_##S, T, T, SCALAR, M(floor)(x))                                      \
-    DEFINE_FLOAT_ROW(ceil_##S, T, T, SCALAR, M(ceil)(x))                                        \
-    DEFINE_FLOAT_ROW(round_##S, T, T, SCALAR, M(nearbyint)(x))                                  \
-    DEFINE_FLOAT_ROW(sqrt_##S, T, T, SCALAR, M(sqrt)(x))                                        \
-    DEFINE_FLOAT_ROW(log_##S, T, T, SCALAR, M(log)(x))                                          \
-    DEFINE_FLOAT_ROW(sin_##S, T, T, SCALAR, M(sin)(x))                                          \
-    DEFINE_FLOAT_ROW(cos_##S, T, T, SCALAR, M(cos)(x))                                          \
-    DEFINE_FLOAT_ROW(tan_##S, T, T, SCALAR, M(tan)(x))                                          \
-    DEFINE_FLOAT_ROW(asin_##S, T, T, SCALAR, M(asin)(x))                                        \
-    DEFINE_FLOAT_ROW(acos_##S, T, T, SCALAR, M(acos)(x))                                        \
-    DEFINE_FLOAT_ROW(atan_##S, T, T, SCALAR, M(atan)(x))                                        \
-    DEFINE_FLOAT_ROW(sinh_##S, T, T, SCALAR, M(sinh)(x))                                        \
-    DEFINE_FLOAT_ROW(cosh_##S, T, T, SCALAR, M(cosh)(x))                                        \
-    DEFINE_FLOAT_ROW(asinh_##S, T, T, SCALAR, M(asinh)(x))                                      \
-    DEFINE_FLOAT_ROW(acosh_##S, T, T, SCALAR, M(acosh)(x))                                      \
-    DEFINE_FLOAT_ROW(atanh_##S, T, T, SCALAR, M(atanh)(x))                                      \
-    DEFINE_FLOAT_ROW(leaky_relu_##S, T, T, SIMD, pick_##S(x < 0, alpha * x, x))                         \
-    DEFINE_FLOAT_ROW(elu_##S, T, T, SCALAR, x < 0 ? alpha * M(expm1)(x) : x)                    \
-    DEFINE_FLOAT_ROW(selu_##S, T, T, SCALAR, x <= 0 ? gamma * (alpha * M(expm1)(x)) : gamma * x) \
-    DEFINE_FLOAT_ROW(celu_##S, T, T, SCALAR, x > 0 ? x : alpha * M(expm1)(x / alpha))           \
-    DEFINE_FLOAT_ROW(hard_sigmoid_##S, T, T, SIMD, unit_clamp_##S(alpha * x + beta))          \
-    DEFINE_FLOAT_ROW(hard_swish_##S, T, T, SIMD, x * unit_clamp_##S(x * (T)(1.0 / 6) + (T)0.5)) \
-    DEFINE_FLOAT_ROW(softplus_##S, T, T, SCALAR,                                                \
-                     x > 0 ? x + M(log1p)(M(exp)(-x)) : M(log1p)(M(exp)(x)))                    \
-    DEFINE_FLOAT_ROW(softsign_##S, T, T, SIMD, x / (1 + M(fabs)(x)))                            \
-    DEFINE_FLOAT_ROW(thresholded_relu_##S, T, T, SIMD, x > alpha ? x : (T)0)                    \
+    DEFINE_FLOAT_ROW(reciprocal_##S, T, T, SIMD, (T)1 / x)                                         \
+    DEFINE_FLOAT_ROW(floor_##S, T, T, SCALAR, M(floor)(x))                                         \
+    DEFINE_FLOAT_ROW(ceil_##S, T, T, SCALAR, M(ceil)(x))                                           \
+    DEFINE_FLOAT_ROW(round_##S, T, T, SCALAR, M(nearbyint)(x))                                     \
+    DEFINE_FLOAT_ROW(sqrt_##S, T, T, SCALAR, M(sqrt)(x))                                           \
+    DEFINE_FLOAT_ROW(log_##S, T, T, SCALAR, M(log)(x))                                             \
+    DEFINE_FLOAT_ROW(sin_##S, T, T, SCALAR, M(sin)(x))                                             \
+    DEFINE_FLOAT_ROW(cos_##S, T, T, SCALAR, M(cos)(x))                                             \
+    DEFINE_FLOAT_ROW(tan_##S, T, T, SCALAR, M(tan)(x))                                             \
+    DEFINE_FLOAT_ROW(asin_##S, T, T, SCALAR, M(asin)(x))                                           \
+    DEFINE_FLOAT_ROW(acos_##S, T, T, SCALAR, M(acos)(x))                                           \
+    DEFINE_FLOAT_ROW(atan_##S, T, T, SCALAR, M(atan)(x))                                           \
+    DEFINE_FLOAT_ROW(sinh_##S, T, T, SCALAR, M(sinh)(x))                                           \
+    DEFINE_FLOAT_ROW(cosh_##S, T, T, SCALAR, M(cosh)(x))                                           \
+    DEFINE_FLOAT_ROW(asinh_##S, T, T, SCALAR, M(asinh)(x))                                         \
+    DEFINE_FLOAT_ROW(acosh_##S, T, T, SCALAR, M(acosh)(x))                                         \
+    DEFINE_FLOAT_ROW(atanh_##S, T, T, SCALAR, M(atanh)(x))                                         \
+    DEFINE_FLOAT_ROW(leaky_relu_##S, T, T, SIMD, pick_##S(x < 0, alpha * x, x))                    \
+    DEFINE_FLOAT_ROW(elu_##S, T, T, SCALAR, x < 0 ? alpha * M(expm1)(x) : x)                       \
+    DEFINE_FLOAT_ROW(selu_##S, T, T, SCALAR, x <= 0 ? gamma * (alpha * M(expm1)(x)) : gamma * x)   \
+    DEFINE_FLOAT_ROW(celu_##S, T, T, SCALAR, x > 0 ? x : alpha * M(expm1)(x / alpha))              \
+    DEFINE_FLOAT_ROW(hard_sigmoid_##S, T, T, SIMD, unit_clamp_##S(alpha * x + beta))               \
+    DEFINE_FLOAT_ROW(hard_swish_##S, T, T, SIMD, x * unit_clamp_##S(x * (T)(1.0 / 6) + (T)0.5))    \
+    DEFINE_FLOAT_ROW(softplus_##S, T, T, SCALAR,                                                   \
+                     x > 0 ? x + M(log1p)(M(exp)(-x)) : M(log1p)(M(exp)(x)))                       \
+    DEFINE_FLOAT_ROW(softsign_##S, T, T, SIMD, x / (1 + M(fabs)(x)))                               \
+    DEFINE_FLOAT_ROW(thresholded_relu_##S, T, T, SIMD, x > alpha ? x : (T)0)                       \
     DEFINE_FLOAT_ROW(is_nan_##S, T, uint8_t, SIMD, x != x)
 GEN_FLOAT_COMMON(f32, float, F32)
 GEN_FLOAT_COMMON(f64, double, F64)
@@ -167,49 +166,62 @@ ROW_SIGNATURE(gelu_f32)
     }
 }
 
-#define GEN_IS_INF(S, T)                                                                        \
-    ROW_SIGNATURE(is_inf_##S)                                                                   \
-    {                                                                                           \
-        (void)s;                                                                                \
-        const ol_unary_params *p = params;                                                      \
-        const bool neg = p->detect_negative, pos = p->detect_positive;                          \
-        uint8_t *o = out;                                                                       \
-        const T *a = in[0];                                                                     \
-        SIMD for (int64_t i = 0; i < n; i++) o[i] = (uint8_t)((pos & (a[i] == INFINITY)) |      \
-                                                              (neg & (a[i] == -INFINITY)));     \
+#define GEN_IS_INF(S, T)                                                                           \
+    ROW_SIGNATURE(is_inf_##S)                                                                      \
+    {                                                                                              \
+        (void)s;                                                                                   \
+        const ol_unary_params *p = params;                                                         \
+        const bool neg = p->detect_negative, pos = p->detect_positive;                             \
+        uint8_t *o = out;                                                                          \
+        const T *a = in[0];                                                                        \
+        SIMD for (int64_t i = 0; i < n; i++) o[i] = (uint8_t)((pos & (a[i] == INFINITY)) |         \
+                                                              (neg & (a[i] == -INFINITY)));        \
     }
 GEN_IS_INF(f32, float)
 GEN_IS_INF(f64, double)
 
-/* Integer Shrink: computed in double, then truncated and wrapped to the type. */
+/* Integer Shrink: computed in double (lambd and bias are floats), then truncated and wrapped to
+ * the type. */
 static inline int64_t shrink_int(double x, double lambd, double bias)
 {
     double v = x < -lambd ? x + bias : x > lambd ? x - bias : 0;
     return isfinite(v) && fabs(v) < 9.2e18 ? (int64_t)v : 0;
 }
 
+#define DEFINE_INT_SHRINK(S, T)                                                                    \
+    ROW_SIGNATURE(shrink_##S)                                                                      \
+    {                                                                                              \
+        (void)s;                                                                                   \
+        const ol_unary_params *p = params;                                                         \
+        const double lambd = p->alpha, bias = p->beta;                                             \
+        T *o = out;                                                                                \
+        const T *a = in[0];                                                                        \
+        for (int64_t i = 0; i < n; i++)                                                            \
+            o[i] = (T)shrink_int((double)a[i], lambd, bias);                                       \
+    }
+
 /* X(suffix, type, unsigned type arithmetic wraps in) */
-#define SIGNED_TYPES(X)                                                                         \
-    X(i8, int8_t, uint32_t) X(i16, int16_t, uint32_t) X(i32, int32_t, uint32_t)                 \
+#define SIGNED_TYPES(X)                                                                            \
+    X(i8, int8_t, uint32_t) X(i16, int16_t, uint32_t) X(i32, int32_t, uint32_t)                    \
     X(i64, int64_t, uint64_t)
-#define UNSIGNED_TYPES(X)                                                                       \
-    X(u8, uint8_t, uint32_t) X(u16, uint16_t, uint32_t) X(u32, uint32_t, uint32_t)              \
+#define UNSIGNED_TYPES(X)                                                                          \
+    X(u8, uint8_t, uint32_t) X(u16, uint16_t, uint32_t) X(u32, uint32_t, uint32_t)                 \
     X(u64, uint64_t, uint64_t)
 
-#define GEN_SIGNED(S, T, W)                                                                     \
-    DEFINE_PLAIN_ROW(neg_##S, T, SIMD, 0 - (W)x)                                                \
-    DEFINE_PLAIN_ROW(abs_##S, T, SIMD, x < 0 ? (T)(0 - (W)x) : x)                               \
-    DEFINE_PLAIN_ROW(sign_##S, T, SIMD, (x > 0) - (x < 0))                                      \
-    DEFINE_PLAIN_ROW(relu_##S, T, SIMD, x < 0 ? 0 : x)                                          \
-    DEFINE_PLAIN_ROW(bit_not_##S, T, SIMD, ~x)                                                  \
-    DEFINE_FLOAT_ROW(shrink_##S, T, T, SCALAR, shrink_int((double)x, p->alpha, p->beta))
+#define GEN_SIGNED(S, T, W)                                                                        \
+    DEFINE_PLAIN_ROW(neg_##S, T, SIMD, 0 - (W)x)                                                   \
+    DEFINE_PLAIN_ROW(abs_##S, T, SIMD, x < 0 ? (T)(0 - (W)x) : x)                                  \
+    DEFINE_PLAIN_ROW(sign_##S, T, SIMD, (x > 0) - (x < 0))                                         \
+    DEFINE_PLAIN_ROW(relu_##S, T, SIMD, x < 0 ? 0 : x)                                             \
+    DEFINE_PLAIN_ROW(bit_not_##S, T, SIMD, ~x)                                                     \
+    DEFINE_INT_SHRINK(S, T)
 SIGNED_TYPES(GEN_SIGNED)
 
-#define GEN_UNSIGNED(S, T, W)                                                                   \
-    DEFINE_PLAIN_ROW(abs_##S, T, SIMD, x)                                                       \
-    DEFINE_PLAIN_ROW(sign_##S, T, SIMD, x > 0)                                                  \
-    DEFINE_PLAIN_ROW(bit_not_##S, T, SIMD, ~x)                                                  \
-    DEFINE_FLOAT_ROW(shrink_##S, T, T, SCALAR, shrink_int((double)x, p->alpha, p->beta))
+#define GEN_UNSIGNED(S, T, W)                                                                      \
+    DEFINE_PLAIN_ROW(abs_##S, T, SIMD, x)                                                          \
+    DEFINE_PLAIN_ROW(sign_##S, T, SIMD, x > 0)                                                     \
+    DEFINE_PLAIN_ROW(bit_not_##S, T, SIMD, ~x)                                                     \
+    DEFINE_INT_SHRINK(S, T)
 UNSIGNED_TYPES(GEN_UNSIGNED)
 
 DEFINE_PLAIN_ROW(not_b8, uint8_t, SIMD, x == 0)
@@ -346,34 +358,34 @@ bool ol_unary(ol_unary_op op, const ol_unary_params *params, const ol_ktensor *x
 /* ---- Clip ---- */
 
 /* X(suffix, type, lowest, highest) */
-#define CLIP_TYPES(X)                                                                           \
-    X(f32, float, -INFINITY, INFINITY) X(f64, double, -INFINITY, INFINITY)                      \
-    X(i8, int8_t, INT8_MIN, INT8_MAX) X(i16, int16_t, INT16_MIN, INT16_MAX)                     \
-    X(i32, int32_t, INT32_MIN, INT32_MAX) X(i64, int64_t, INT64_MIN, INT64_MAX)                 \
-    X(u8, uint8_t, 0, UINT8_MAX) X(u16, uint16_t, 0, UINT16_MAX)                                \
+#define CLIP_TYPES(X)                                                                              \
+    X(f32, float, -INFINITY, INFINITY) X(f64, double, -INFINITY, INFINITY)                         \
+    X(i8, int8_t, INT8_MIN, INT8_MAX) X(i16, int16_t, INT16_MIN, INT16_MAX)                        \
+    X(i32, int32_t, INT32_MIN, INT32_MAX) X(i64, int64_t, INT64_MIN, INT64_MAX)                    \
+    X(u8, uint8_t, 0, UINT8_MAX) X(u16, uint16_t, 0, UINT16_MAX)                                   \
     X(u32, uint32_t, 0, UINT32_MAX) X(u64, uint64_t, 0, UINT64_MAX)
 
 /* Lower bound first, then upper: with lo > hi every element becomes hi, as numpy's clip does. */
-#define GEN_CLIP(S, T, LOWEST, HIGHEST)                                                         \
-    ROW_SIGNATURE(clip_##S)                                                                     \
-    {                                                                                           \
-        (void)s;                                                                                \
-        const T *bounds = params;                                                               \
-        const T lo = bounds[0], hi = bounds[1];                                                 \
-        T *o = out;                                                                             \
-        const T *a = in[0];                                                                     \
-        SIMD for (int64_t i = 0; i < n; i++)                                                    \
-        {                                                                                       \
-            T v = a[i];                                                                         \
-            v = v < lo ? lo : v;                                                                \
-            o[i] = v > hi ? hi : v;                                                             \
-        }                                                                                       \
-    }                                                                                           \
-    static void clip_bounds_##S(void *buf, const void *lo, const void *hi)                      \
-    {                                                                                           \
-        T *b = buf;                                                                             \
-        b[0] = lo ? *(const T *)lo : (T)(LOWEST);                                               \
-        b[1] = hi ? *(const T *)hi : (T)(HIGHEST);                                              \
+#define GEN_CLIP(S, T, LOWEST, HIGHEST)                                                            \
+    ROW_SIGNATURE(clip_##S)                                                                        \
+    {                                                                                              \
+        (void)s;                                                                                   \
+        const T *bounds = params;                                                                  \
+        const T lo = bounds[0], hi = bounds[1];                                                    \
+        T *o = out;                                                                                \
+        const T *a = in[0];                                                                        \
+        SIMD for (int64_t i = 0; i < n; i++)                                                       \
+        {                                                                                          \
+            T v = a[i];                                                                            \
+            v = v < lo ? lo : v;                                                                   \
+            o[i] = v > hi ? hi : v;                                                                \
+        }                                                                                          \
+    }                                                                                              \
+    static void clip_bounds_##S(void *buf, const void *lo, const void *hi)                         \
+    {                                                                                              \
+        T *b = buf;                                                                                \
+        b[0] = lo ? *(const T *)lo : (T)(LOWEST);                                                  \
+        b[1] = hi ? *(const T *)hi : (T)(HIGHEST);                                                 \
     }
 CLIP_TYPES(GEN_CLIP)
 

@@ -7,20 +7,20 @@
 #define SIMD _Pragma("omp simd")
 
 /* Rows where every input advances (the common, vectorizable case) and the general form. */
-#define GEN_WHERE(BYTES, T)                                                                     \
-    static void where_##BYTES(void *out, const void *const *in, const int64_t *s, int64_t n,    \
-                              const void *params)                                               \
-    {                                                                                           \
-        (void)params;                                                                           \
-        const uint8_t *c = in[0];                                                               \
-        const T *x = in[1], *y = in[2];                                                         \
-        T *o = out;                                                                             \
-        if (s[0] && s[1] && s[2]) {                                                             \
-            SIMD for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];                     \
-        } else {                                                                                \
-            for (int64_t i = 0; i < n; i++)                                                     \
-                o[i] = c[i * s[0]] ? x[i * s[1]] : y[i * s[2]];                                 \
-        }                                                                                       \
+#define GEN_WHERE(BYTES, T)                                                                        \
+    static void where_##BYTES(void *out, const void *const *in, const int64_t *s, int64_t n,       \
+                              const void *params)                                                  \
+    {                                                                                              \
+        (void)params;                                                                              \
+        const uint8_t *c = in[0];                                                                  \
+        const T *x = in[1], *y = in[2];                                                            \
+        T *o = out;                                                                                \
+        if (s[0] && s[1] && s[2]) {                                                                \
+            SIMD for (int64_t i = 0; i < n; i++) o[i] = c[i] ? x[i] : y[i];                        \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                o[i] = c[i * s[0]] ? x[i * s[1]] : y[i * s[2]];                                    \
+        }                                                                                          \
     }
 GEN_WHERE(1, uint8_t)
 GEN_WHERE(2, uint16_t)

@@ -6,6 +6,7 @@
 #include "onnxlite/ir.h"
 #include "onnxlite/model_io.h"
 #include "onnxlite/shape.h"
+#include "onnxlite/pass.h"
 
 #define ONNXLITE_VERSION_STRING "0.1.0"
 

@@ -163,9 +163,13 @@ typedef struct ol_plugin_api {
     ((api)->struct_size >= offsetof(ol_plugin_api, member) + sizeof((api)->member))
 
 /* The one symbol a plugin exports. It checks api->abi_version, registers its passes and returns
- * OL_OK, or fails with a message in `err` (the host then unloads it and drops what it registered). */
+ * OL_OK, or fails with a message in `err` (the host then unloads it and drops what it registered).
+ * Define it as
+ *   OL_PLUGIN_EXPORT ol_status onnxlite_plugin_init(const ol_plugin_api *api, ol_error *err)
+ * OL_PLUGIN_EXPORT keeps it visible when the plugin is built with -fvisibility=hidden. */
 typedef ol_status (*ol_plugin_init_fn)(const ol_plugin_api *api, ol_error *err);
 #define OL_PLUGIN_INIT_SYMBOL "onnxlite_plugin_init"
+#define OL_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 #ifdef __cplusplus
 }

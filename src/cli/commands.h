@@ -18,4 +18,11 @@ int ol_cmd_run(int argc, char **argv);
 /* onnx-lite bench MODEL [--threads N] [--runs N] [--batch N] [--profile] [--json] */
 int ol_cmd_bench(int argc, char **argv);
 
+/* onnx-lite optimize IN -o OUT [-p PIPELINE | -O0 | -O1] [--skip-passes A,B] [--verify ...]
+ *                    [--verify-each] [--report FILE.json] [--plugin LIB.so]... (see --help) */
+int ol_cmd_optimize(int argc, char **argv);
+
+/* onnx-lite passes [--plugin LIB.so]... */
+int ol_cmd_passes(int argc, char **argv);
+
 #endif

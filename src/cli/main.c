@@ -14,6 +14,8 @@ typedef struct command {
 static const command COMMANDS[] = {
     {"inspect", ol_cmd_inspect, "summarize a model: inputs, outputs, ops, parameters, MACs"},
     {"convert", ol_cmd_convert, "read a model and write it back (inline or external data)"},
+    {"optimize", ol_cmd_optimize, "run a pipeline of passes over a model, verify it, report"},
+    {"passes", ol_cmd_passes, "list the passes a pipeline can name, with their options"},
     {"run", ol_cmd_run, "execute a model on given or random inputs and save the outputs"},
     {"bench", ol_cmd_bench, "measure latency, throughput and memory of the executor"},
 };

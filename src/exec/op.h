@@ -33,6 +33,7 @@ extern const ol_op_def ol_ops_normalize[];     /* normalizations, softmax, reduc
 extern const ol_op_def ol_ops_layout[];        /* reshape/transpose/concat/slice/gather/... */
 extern const ol_op_def ol_ops_quant[];         /* Quantize/Dequantize and integer ops */
 extern const ol_op_def ol_ops_control[];       /* If, Loop */
+extern const ol_op_def ol_ops_extra[];         /* Attention, losses, Scan, GridSample, RNNs, NMS, ... */
 
 /* Finds the implementation for a node (matching domain, opset >= since_version); NULL if none. */
 const ol_op_def *ol_op_lookup(const char *op_type, const char *domain, int64_t opset);

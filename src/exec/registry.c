@@ -4,6 +4,7 @@
 
 static const ol_op_def *const FAMILIES[] = {
     ol_ops_elementwise, ol_ops_linear, ol_ops_normalize, ol_ops_layout, ol_ops_quant, ol_ops_control,
+    ol_ops_extra,
 };
 
 static bool same_domain(const char *a, const char *b)

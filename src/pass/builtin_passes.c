@@ -8,6 +8,18 @@
 
 const ol_pass_def *const ol_builtin_passes[] = {
     &ol_pass_eliminate_dead,
+    &ol_pass_fold_constants,
+    &ol_pass_inline_constant_if,
+    &ol_pass_fold_shapes,
+    &ol_pass_dedupe_initializers,
+    &ol_pass_cse,
+    &ol_pass_merge_transposes,
+    &ol_pass_merge_reshapes,
+    &ol_pass_remove_noops,
+    &ol_pass_fuse_pad_conv,
+    &ol_pass_fuse_bn,
+    &ol_pass_fold_scale_into_conv,
+    &ol_pass_fuse_matmul_add,
 };
 
 const size_t ol_builtin_pass_count = sizeof ol_builtin_passes / sizeof *ol_builtin_passes;

@@ -9,6 +9,18 @@
 #include "onnxlite/pass.h"
 
 extern const ol_pass_def ol_pass_eliminate_dead;   /* passes/eliminate_dead.c */
+extern const ol_pass_def ol_pass_fold_constants;          /* passes/fold_constants.c */
+extern const ol_pass_def ol_pass_inline_constant_if;      /* passes/inline_constant_if.c */
+extern const ol_pass_def ol_pass_fold_shapes;             /* passes/fold_shapes.c */
+extern const ol_pass_def ol_pass_dedupe_initializers;     /* passes/dedupe_initializers.c */
+extern const ol_pass_def ol_pass_cse;                     /* passes/cse.c */
+extern const ol_pass_def ol_pass_merge_transposes;        /* passes/merge_transposes.c */
+extern const ol_pass_def ol_pass_merge_reshapes;          /* passes/merge_reshapes.c */
+extern const ol_pass_def ol_pass_remove_noops;            /* passes/remove_noops.c */
+extern const ol_pass_def ol_pass_fuse_pad_conv;           /* passes/fuse_pad_conv.c */
+extern const ol_pass_def ol_pass_fuse_bn;                 /* passes/fuse_bn.c */
+extern const ol_pass_def ol_pass_fold_scale_into_conv;    /* passes/fold_scale_into_conv.c */
+extern const ol_pass_def ol_pass_fuse_matmul_add;         /* passes/fuse_matmul_add.c */
 
 /* In the order -O1 runs the lossless ones (see builtin_passes.c). */
 extern const ol_pass_def *const ol_builtin_passes[];

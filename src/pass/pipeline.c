@@ -186,8 +186,8 @@ static ol_status parse_option(parser *p, ol_pipeline_entry *entry, bool *seen)
                        found(p, buf, sizeof buf));
     p->pos++;
     skip_blanks(p);
-    size_t value_start = p->pos, value_len;
-    char *text;
+    size_t value_start = p->pos, value_len = 0;
+    char *text = NULL;
     ol_status st = scan_value(p, option, &text, &value_len);
     if (st != OL_OK)
         return st;
@@ -273,7 +273,7 @@ static ol_status parse_pass(parser *p, ol_pipeline *out, bool after_comma)
         len < sizeof name ? ol_pass_registry_find(p->registry, name) : NULL;
     if (!registered)
         return unknown_pass(p, start, len);
-    ol_pipeline_entry *entry;
+    ol_pipeline_entry *entry = NULL;
     ol_status st = add_entry(out, registered->def, &entry, p->err);
     if (st != OL_OK)
         return st;
@@ -337,34 +337,63 @@ ol_status ol_pipeline_default(const ol_pass_registry *registry, int level, ol_pi
     return st;
 }
 
-ol_status ol_pipeline_skip(ol_pipeline *pipeline, const ol_pass_registry *registry, const char *names,
-                           ol_error *err)
+/* Calls `fn` with each name of the comma-separated list; stops at the first failure. */
+static ol_status for_each_name(const char *names, ol_status (*fn)(const char *name, void *ctx), void *ctx,
+                               ol_error *err)
 {
-    const char *p = names;
-    for (;;) {
+    for (const char *p = names;; p++) {
         size_t len = strcspn(p, ",");
         char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)len, p);
         if (len == 0 || len >= sizeof name)
             return ol_fail(err, OL_ERR_ARG, "--skip-passes: expected comma-separated pass names, got '%s'",
                            names);
-        if (!ol_pass_registry_find(registry, name)) {
-            const char *closest = ol_pass_registry_suggest(registry, name);
-            return ol_fail(err, OL_ERR_ARG, "--skip-passes: unknown pass '%s'%s%s%s", name,
-                           closest ? " (did you mean '" : "", closest ? closest : "", closest ? "'?)" : "");
-        }
-        size_t w = 0;
-        for (size_t i = 0; i < pipeline->n; i++) {
-            if (strcmp(pipeline->entries[i].pass->name, name) == 0)
-                ol_option_values_clear(&pipeline->entries[i].options);
-            else
-                pipeline->entries[w++] = pipeline->entries[i];
-        }
-        pipeline->n = w;
-        if (!p[len])
+        snprintf(name, sizeof name, "%.*s", (int)len, p);
+        ol_status st = fn(name, ctx);
+        if (st != OL_OK)
+            return st;
+        p += len;
+        if (!*p)
             return OL_OK;
-        p += len + 1;
     }
+}
+
+typedef struct skip_ctx {
+    ol_pipeline *pipeline;
+    const ol_pass_registry *registry;
+    ol_error *err;
+} skip_ctx;
+
+static ol_status check_skip_name(const char *name, void *ctx)
+{
+    skip_ctx *c = ctx;
+    if (ol_pass_registry_find(c->registry, name))
+        return OL_OK;
+    const char *closest = ol_pass_registry_suggest(c->registry, name);
+    return ol_fail(c->err, OL_ERR_ARG, "--skip-passes: unknown pass '%s'%s%s%s", name,
+                   closest ? " (did you mean '" : "", closest ? closest : "", closest ? "'?)" : "");
+}
+
+static ol_status remove_pass(const char *name, void *ctx)
+{
+    ol_pipeline *pipeline = ((skip_ctx *)ctx)->pipeline;
+    size_t w = 0;
+    for (size_t i = 0; i < pipeline->n; i++) {
+        if (strcmp(pipeline->entries[i].pass->name, name) == 0)
+            ol_option_values_clear(&pipeline->entries[i].options);
+        else
+            pipeline->entries[w++] = pipeline->entries[i];
+    }
+    pipeline->n = w;
+    return OL_OK;
+}
+
+ol_status ol_pipeline_skip(ol_pipeline *pipeline, const ol_pass_registry *registry, const char *names,
+                           ol_error *err)
+{
+    /* Every name is checked before any is removed, so a bad list leaves the pipeline as it was. */
+    skip_ctx ctx = {.pipeline = pipeline, .registry = registry, .err = err};
+    ol_status st = for_each_name(names, check_skip_name, &ctx, err);
+    return st == OL_OK ? for_each_name(names, remove_pass, &ctx, err) : st;
 }
 
 static void append_entry_text(const ol_pipeline_entry *entry, ol_text *out)

@@ -46,8 +46,9 @@ ol_status ol_pipeline_parse(const ol_pass_registry *registry, const char *text, 
 ol_status ol_pipeline_default(const ol_pass_registry *registry, int level, ol_pipeline *out,
                               ol_error *err);
 
-/* Removes every instance of the passes named in the comma-separated `names` (an unknown name is
- * an error with a suggestion; a registered pass that is not in the pipeline is fine). */
+/* Removes every instance of the passes named in the comma-separated `names`. An unknown name is an
+ * error with a suggestion, and then nothing is removed; a registered pass that is not in the
+ * pipeline is fine. */
 ol_status ol_pipeline_skip(ol_pipeline *pipeline, const ol_pass_registry *registry, const char *names,
                            ol_error *err);
 

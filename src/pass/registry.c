@@ -14,7 +14,10 @@
 struct ol_pass_registry {
     ol_registered_pass *passes;
     size_t n_passes, cap_passes;
-    void **libraries;
+    struct loaded_library {
+        void *handle;
+        void *state;
+    } *libraries;
     size_t n_libraries, cap_libraries;
 };
 
@@ -49,8 +52,10 @@ void ol_pass_registry_destroy(ol_pass_registry *registry)
     ol_pass_registry_truncate(registry, 0);
     free(registry->passes);
     /* Unload in reverse order, after nothing points into them any more. */
-    for (size_t i = registry->n_libraries; i-- > 0;)
-        dlclose(registry->libraries[i]);
+    for (size_t i = registry->n_libraries; i-- > 0;) {
+        dlclose(registry->libraries[i].handle);
+        free(registry->libraries[i].state);
+    }
     free(registry->libraries);
     free(registry);
 }
@@ -206,10 +211,11 @@ void ol_pass_registry_truncate(ol_pass_registry *registry, size_t count)
         free(registry->passes[--registry->n_passes].origin);
 }
 
-ol_status ol_pass_registry_keep_library(ol_pass_registry *registry, void *handle, ol_error *err)
+ol_status ol_pass_registry_keep_library(ol_pass_registry *registry, void *handle, void *state,
+                                        ol_error *err)
 {
     if (!OL_RESERVE(registry->libraries, registry->cap_libraries, registry->n_libraries + 1))
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
-    registry->libraries[registry->n_libraries++] = handle;
+    registry->libraries[registry->n_libraries++] = (struct loaded_library){handle, state};
     return OL_OK;
 }

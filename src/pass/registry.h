@@ -38,8 +38,10 @@ const char *ol_pass_registry_suggest(const ol_pass_registry *registry, const cha
 
 /* Drops the passes registered after the first `count` (those of a plugin whose init failed). */
 void ol_pass_registry_truncate(ol_pass_registry *registry, size_t count);
-/* Keeps a dlopen()ed library loaded until the registry is destroyed. */
-ol_status ol_pass_registry_keep_library(ol_pass_registry *registry, void *handle, ol_error *err);
+/* Keeps a dlopen()ed library loaded until the registry is destroyed, and `state` (malloc'ed: the
+ * table handed to the plugin, which it may keep using) until then too. */
+ol_status ol_pass_registry_keep_library(ol_pass_registry *registry, void *handle, void *state,
+                                        ol_error *err);
 
 /* Whether `name` is a valid pass or option name: a lower-case letter, then lower-case letters,
  * digits and single '-' between them. */

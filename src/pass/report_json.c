@@ -16,7 +16,8 @@
  *                          "seconds": pass time, "shape_inference_seconds", "verify_seconds",
  *                          "before"/"after": {"node_count", "parameters", "weight_bytes", "macs",
  *                          "total_macs", "unknown_mac_nodes"} or null}], the passes that ran
- *   "verification"       null, or {"samples", "batch", "seed", "tolerance", "ok",
+ *   "verification"       null, or {"samples", "batch" (null: symbolic dims taken as 1), "seed",
+ *                          "tolerance", "ok",
  *                          "outputs": [{"name", "max_abs_error", "max_rel_error", "ok", "reason"}],
  *                          "first_diverging_pass": null or {"index", "pass", "outputs": [...]} when
  *                          the verification failed and the passes were checked one by one; "found"
@@ -143,7 +144,7 @@ static json_t *verification(builder *b, const ol_pipeline_report *report)
         return NULL;
     const ol_verify_options *vo = &report->verify_options;
     set(b, o, "samples", count(vo->samples));
-    set(b, o, "batch", json_integer(vo->batch > 0 ? vo->batch : 1));
+    set(b, o, "batch", vo->batch > 0 ? json_integer(vo->batch) : json_null());
     set(b, o, "seed", count(vo->seed));
     set(b, o, "tolerance", json_real(vo->tolerance));
     set(b, o, "ok", json_boolean(report->verification.ok));

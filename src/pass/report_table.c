@@ -6,7 +6,7 @@
 
 #include "pass/report.h"
 
-#define CELL 24
+#define CELL 40
 
 /* 1814073344 -> "1,814,073,344" */
 static void grouped(uint64_t n, char *buf, size_t size)
@@ -117,9 +117,14 @@ void ol_pipeline_report_print_verification(const ol_pipeline_report *report, FIL
     if (!report->verified)
         return;
     const ol_verify_options *vo = &report->verify_options;
-    fprintf(out, "verify: %zu random input set(s), batch %lld, seed %llu; error relative to each output's "
-            "largest magnitude, tolerance %g\n", vo->samples, (long long)(vo->batch > 0 ? vo->batch : 1),
-            (unsigned long long)vo->seed, vo->tolerance);
+    char batch[48];
+    if (vo->batch > 0)
+        snprintf(batch, sizeof batch, "batch %lld", (long long)vo->batch);
+    else
+        snprintf(batch, sizeof batch, "symbolic dims 1");
+    fprintf(out, "verify: %zu random input set(s), %s, seed %llu; error relative to each output's "
+            "largest magnitude, tolerance %g\n", vo->samples, batch, (unsigned long long)vo->seed,
+            vo->tolerance);
     print_outputs(&report->verification, out);
     const ol_bisection *bis = &report->bisection;
     if (!bis->ran)

@@ -158,7 +158,7 @@ static void compare_output(const ol_ktensor *got, const ol_ktensor *expected, do
         return;
     }
     if (!same_shape(got, expected)) {
-        char a[96], b[96];
+        char a[80], b[80];
         format_dims(got, a, sizeof a);
         format_dims(expected, b, sizeof b);
         snprintf(result->reason, sizeof result->reason, "shape %s, expected %s", a, b);

@@ -57,7 +57,8 @@ ol_status infer_attention(infer_ctx *c)
     if ((rq == 3 && q_heads_attr <= 0) || ((rk == 3 || rv == 3) && kv_heads_attr <= 0))
         return infer_fail(c, "3-D inputs need positive q_num_heads and kv_num_heads attributes");
     if (rq < 0 || rk < 0 || rv < 0) {
-        if ((st = infer_out_tensor(c, 0, elem, rq)) != OL_OK || (st = infer_out_tensor(c, 1, elem, 4)) != OL_OK ||
+        if ((st = infer_out_tensor(c, 0, elem, rq)) != OL_OK ||
+            (st = infer_out_tensor(c, 1, elem, 4)) != OL_OK ||
             (st = infer_out_tensor(c, 2, elem, 4)) != OL_OK)
             return st;
         return infer_out_tensor(c, 3, elem, 4);
@@ -79,12 +80,14 @@ ol_status infer_attention(infer_ctx *c)
         v_head = v[3];
     else if ((st = head_size(c, &v[2], kv_heads_attr, "V", &v_head)) != OL_OK)
         return st;
-    if ((st = infer_dim_unify(c, &kv_seq, rv == 4 ? &v[2] : &v[1], "K and V differ in sequence length", &kv_seq)) != OL_OK)
+    const ol_dim *v_seq = rv == 4 ? &v[2] : &v[1];
+    if ((st = infer_dim_unify(c, &kv_seq, v_seq, "K and V differ in sequence length", &kv_seq)) != OL_OK)
         return st;
 
     /* The caches grow by the new keys: past_sequence_length + kv_sequence_length. */
     ol_dim total = kv_seq, zero = dim_of(0);
-    const ol_dim *past = infer_in_rank(c, 4) == 4 ? &infer_in_dims(c, 4)[2] : infer_in_present(c, 4) ? NULL : &zero;
+    const ol_dim *past = infer_in_rank(c, 4) == 4 ? &infer_in_dims(c, 4)[2]
+                         : infer_in_present(c, 4) ? NULL : &zero;
     if (!past)
         total = dim_unknown();
     else if ((st = add_dims(c, past, &kv_seq, &total)) != OL_OK)

@@ -117,7 +117,8 @@ static ol_status window_output(infer_ctx *c, const window *w, int i, const ol_di
         return OL_OK;
     }
     /* span = d * (k - 1) + 1, the extent of the dilated kernel. */
-    if ((st = infer_checked_mul(c, d, k - 1, &span)) != OL_OK || (st = infer_checked_add(c, span, 1, &span)) != OL_OK ||
+    if ((st = infer_checked_mul(c, d, k - 1, &span)) != OL_OK ||
+        (st = infer_checked_add(c, span, 1, &span)) != OL_OK ||
         (st = infer_checked_add(c, pb, pe, &pad_total)) != OL_OK)
         return st;
     if (!dim_known(in)) {
@@ -298,9 +299,12 @@ ol_status infer_conv_transpose(infer_ctx *c)
         int64_t pe = w.pad_mode == PAD_VALID ? 0 : w.pads[n + i];
         /* s * (size - 1) + output_padding + d * (k - 1) + 1 - pads */
         if ((st = infer_checked_mul(c, w.dilations[i], w.kernel[i] - 1, &span)) != OL_OK ||
-            (st = infer_checked_mul(c, s, size - 1, &v)) != OL_OK || (st = infer_checked_add(c, v, out_pad[i], &v)) != OL_OK ||
-            (st = infer_checked_add(c, v, span, &v)) != OL_OK || (st = infer_checked_add(c, v, 1, &v)) != OL_OK ||
-            (st = infer_checked_sub(c, v, pb, &v)) != OL_OK || (st = infer_checked_sub(c, v, pe, &v)) != OL_OK)
+            (st = infer_checked_mul(c, s, size - 1, &v)) != OL_OK ||
+            (st = infer_checked_add(c, v, out_pad[i], &v)) != OL_OK ||
+            (st = infer_checked_add(c, v, span, &v)) != OL_OK ||
+            (st = infer_checked_add(c, v, 1, &v)) != OL_OK ||
+            (st = infer_checked_sub(c, v, pb, &v)) != OL_OK ||
+            (st = infer_checked_sub(c, v, pe, &v)) != OL_OK)
             return st;
         if (v < 0)
             return infer_fail(c, "spatial axis %d would have negative size %lld", i, (long long)v);

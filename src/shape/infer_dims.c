@@ -14,7 +14,7 @@ ol_status infer_axis_normalize(infer_ctx *c, int64_t axis, int rank, const char 
 }
 
 ol_status infer_axes_to_mask(infer_ctx *c, const int64_t *axes, size_t n, int rank, const char *what,
-                       bool *mask)
+                             bool *mask)
 {
     for (int d = 0; d < rank; d++)
         mask[d] = false;
@@ -126,7 +126,7 @@ static ol_status broadcast_one(infer_ctx *c, const ol_dim *a, const ol_dim *b, i
 }
 
 ol_status infer_broadcast_dims(infer_ctx *c, const ol_dim *a, int ra, const ol_dim *b, int rb, ol_dim *out,
-                         int *rout)
+                               int *rout)
 {
     int r = ra > rb ? ra : rb;
     if (r > OL_MAX_RANK)

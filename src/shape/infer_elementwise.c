@@ -254,11 +254,6 @@ ol_status infer_not(infer_ctx *c)
     return infer_out_like_input(c, 0, 0, OL_BOOL);
 }
 
-ol_status infer_clip(infer_ctx *c)
-{
-    return infer_unary(c);
-}
-
 ol_status infer_softmax(infer_ctx *c)
 {
     ol_status st = infer_in_require(c, 0);
@@ -269,13 +264,9 @@ ol_status infer_softmax(infer_ctx *c)
     if ((st = infer_attr_int(c, "axis", c->opset < 13 ? 1 : -1, &axis)) != OL_OK)
         return st;
     int rank = infer_in_rank(c, 0);
-    if (rank >= 0) {
-        int a;
-        /* The flattening versions also accept axis == rank. */
-        bool flat_end = c->opset < 13 && axis == rank;
-        if (!flat_end && (st = infer_axis_normalize(c, axis, rank, "axis", &a)) != OL_OK)
-            return st;
-    }
+    int a;
+    if (rank >= 0 && (st = infer_axis_normalize(c, axis, rank, "axis", &a)) != OL_OK)
+        return st;
     return infer_out_like_input(c, 0, 0, OL_UNDEFINED);
 }
 
@@ -329,7 +320,8 @@ ol_status infer_prelu(infer_ctx *c)
     if (rx >= 0 && rs >= 0) {
         ol_dim dims[OL_MAX_RANK];
         int r;
-        if ((st = infer_broadcast_dims(c, infer_in_dims(c, 0), rx, infer_in_dims(c, 1), rs, dims, &r)) != OL_OK)
+        st = infer_broadcast_dims(c, infer_in_dims(c, 0), rx, infer_in_dims(c, 1), rs, dims, &r);
+        if (st != OL_OK)
             return st;
         if (r != rx)
             return infer_fail(c, "slope of rank %d does not broadcast to X of rank %d", rs, rx);

@@ -294,7 +294,8 @@ ol_status infer_unique(infer_ctx *c)
             return st;
         inverse = infer_dim_product_as_dim(&p);
     }
-    if ((st = infer_out_tensor(c, 1, OL_INT64, 1)) != OL_OK || (st = infer_out_tensor_dims(c, 2, OL_INT64, 1, &inverse)) != OL_OK)
+    if ((st = infer_out_tensor(c, 1, OL_INT64, 1)) != OL_OK ||
+        (st = infer_out_tensor_dims(c, 2, OL_INT64, 1, &inverse)) != OL_OK)
         return st;
     return infer_out_tensor(c, 3, OL_INT64, 1);
 }

@@ -216,7 +216,8 @@ static ol_status range_length(infer_ctx *c, ol_dim *len, known_ints *contents, b
     }
     double fs, fl, fd;
     size_t n;
-    if (infer_in_const_floats(c, 0, &fs, 1, &n) && n == 1 && infer_in_const_floats(c, 1, &fl, 1, &n) && n == 1 &&
+    if (infer_in_const_floats(c, 0, &fs, 1, &n) && n == 1 &&
+        infer_in_const_floats(c, 1, &fl, 1, &n) && n == 1 &&
         infer_in_const_floats(c, 2, &fd, 1, &n) && n == 1) {
         if (fd == 0)
             return infer_fail(c, "delta must not be 0");
@@ -237,7 +238,7 @@ ol_status infer_range(infer_ctx *c)
             return st;
     for (size_t i = 0; i < 3; i++)
         if (infer_in_rank(c, i) > 1 || (infer_in_rank(c, i) == 1 && dim_known(&infer_in_dims(c, i)[0]) &&
-                                  infer_in_dims(c, i)[0].value != 1))
+                                        infer_in_dims(c, i)[0].value != 1))
             return infer_fail(c, "input %zu must be a scalar", i);
     ol_dtype elem;
     if ((st = infer_common_elem(c, idx, 3, &elem)) != OL_OK)
@@ -301,7 +302,8 @@ ol_status infer_random(infer_ctx *c)
     ol_dtype elem;
     const int64_t *shape;
     size_t n;
-    if ((st = dtype_attr(c, OL_FLOAT, &elem)) != OL_OK || (st = infer_attr_ints(c, "shape", &shape, &n)) != OL_OK)
+    if ((st = dtype_attr(c, OL_FLOAT, &elem)) != OL_OK ||
+        (st = infer_attr_ints(c, "shape", &shape, &n)) != OL_OK)
         return st;
     if (!shape)
         return infer_fail(c, "attribute 'shape' is required");

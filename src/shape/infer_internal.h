@@ -5,7 +5,10 @@
  * outputs it can infer, and may record the known contents of small integer outputs (shape arithmetic).
  * The driver then merges each inferred type into the output value, checking it against what the value
  * already declares. Working dims (ol_dim arrays on the stack) borrow their `param` strings from input
- * types or the session's string pool; the out_* setters copy them into owned storage. */
+ * types or the session's string pool; the infer_out_* setters copy them into owned storage.
+ *
+ * Every external name here starts with infer_: the core is one static library, where two helpers of
+ * the same name in different folders would not always be reported. */
 #ifndef OL_SHAPE_INFER_INTERNAL_H
 #define OL_SHAPE_INFER_INTERNAL_H
 
@@ -108,7 +111,7 @@ const ol_value *infer_value_type_source(const ol_value *value);
 
 /* Contents of input i when it is a small integer tensor that is constant or was computed from shapes. */
 bool infer_in_known(const infer_ctx *c, size_t i, known_ints *out);
-/* Like in_known, but an integer or bool scalar or short vector of known length with nothing known
+/* Like infer_in_known, but an integer or bool scalar or short vector of known length with nothing known
  * about it still counts, as all SYM_UNKNOWN, so that what is known around it propagates. */
 bool infer_in_known_partial(const infer_ctx *c, size_t i, known_ints *out);
 /* Constant integer contents of input i (every element exact); fails on a non-integer constant. */
@@ -151,7 +154,7 @@ ol_status infer_attr_forbidden(infer_ctx *c, const char *name, const char *why);
 ol_status infer_axis_normalize(infer_ctx *c, int64_t axis, int rank, const char *what, int *out);
 /* Normalizes a list of axes into `mask` (rank entries); duplicates are errors. */
 ol_status infer_axes_to_mask(infer_ctx *c, const int64_t *axes, size_t n, int rank, const char *what,
-                       bool *mask);
+                             bool *mask);
 
 /* The `axes` of ops that moved them from an attribute to input `input` at opset `input_since`.
  * *given: the node names axes at all; *known: their values are known (constant or propagated);
@@ -191,7 +194,7 @@ ol_dim infer_dim_product_as_dim(const dim_product *p);
 
 /* Numpy multidirectional broadcast of a and b into out (rank max(ra, rb)). */
 ol_status infer_broadcast_dims(infer_ctx *c, const ol_dim *a, int ra, const ol_dim *b, int rb, ol_dim *out,
-                         int *rout);
+                               int *rout);
 /* Broadcasts the shapes of the given inputs (absent ones skipped); *rank -1 when any rank is unknown. */
 ol_status infer_broadcast_inputs(infer_ctx *c, const size_t *inputs, size_t n, ol_dim *out, int *rank);
 /* The element type shared by the given inputs; fails when two known ones differ. */
@@ -216,7 +219,6 @@ ol_status infer_logical(infer_ctx *c);
 ol_status infer_not(infer_ctx *c);
 ol_status infer_variadic(infer_ctx *c);
 ol_status infer_where(infer_ctx *c);
-ol_status infer_clip(infer_ctx *c);
 
 /* infer_conv_pool.c */
 ol_status infer_conv(infer_ctx *c);
@@ -266,7 +268,7 @@ ol_status infer_shape(infer_ctx *c);
 ol_status infer_size(infer_ctx *c);
 /* ONNX Slice's clamping of one axis: the number of elements selected from a dim of size `dim`. */
 ol_status infer_slice_length(infer_ctx *c, int64_t dim, int64_t start, int64_t end, int64_t step,
-                       int64_t *first, int64_t *len);
+                             int64_t *first, int64_t *len);
 
 /* infer_gather.c */
 ol_status infer_gather(infer_ctx *c);

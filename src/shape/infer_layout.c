@@ -97,7 +97,7 @@ ol_status infer_concat(infer_ctx *c)
         for (int d = 0; d < rank; d++) {
             if (d != a) {
                 if ((st = infer_dim_unify(c, &out[d], &in[d], "inputs differ outside the concatenation axis",
-                                    &out[d])) != OL_OK)
+                                          &out[d])) != OL_OK)
                     return st;
             } else if (dim_known(&out[d]) && dim_known(&in[d])) {
                 if ((st = infer_checked_add(c, out[d].value, in[d].value, &out[d].value)) != OL_OK)
@@ -163,7 +163,8 @@ ol_status infer_split(infer_ctx *c)
     ol_dtype elem = infer_in_elem(c, 0);
     size_t n_out = c->node->n_outputs;
     int64_t axis, num_outputs;
-    if ((st = infer_attr_int(c, "axis", 0, &axis)) != OL_OK || (st = infer_attr_int(c, "num_outputs", 0, &num_outputs)) != OL_OK)
+    if ((st = infer_attr_int(c, "axis", 0, &axis)) != OL_OK ||
+        (st = infer_attr_int(c, "num_outputs", 0, &num_outputs)) != OL_OK)
         return st;
     if (c->opset < 18 && ol_node_attr(c->node, "num_outputs"))
         return infer_fail(c, "attribute 'num_outputs' needs opset 18 (model has %lld)", (long long)c->opset);

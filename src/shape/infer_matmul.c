@@ -65,7 +65,8 @@ ol_status infer_gemm(infer_ctx *c)
     if ((st = infer_common_elem(c, idx, infer_in_present(c, 2) ? 3 : 2, &elem)) != OL_OK)
         return st;
     int64_t trans_a, trans_b;
-    if ((st = infer_attr_int(c, "transA", 0, &trans_a)) != OL_OK || (st = infer_attr_int(c, "transB", 0, &trans_b)) != OL_OK)
+    if ((st = infer_attr_int(c, "transA", 0, &trans_a)) != OL_OK ||
+        (st = infer_attr_int(c, "transB", 0, &trans_b)) != OL_OK)
         return st;
     int ra = infer_in_rank(c, 0), rb = infer_in_rank(c, 1);
     if ((ra >= 0 && ra != 2) || (rb >= 0 && rb != 2))
@@ -227,7 +228,8 @@ ol_status infer_einsum(infer_ctx *c)
         if (t->ellipsis_at >= 0) {
             ol_dim acc[OL_MAX_RANK];
             memcpy(acc, ell, (size_t)ell_rank * sizeof *acc);
-            if ((st = infer_broadcast_dims(c, acc, ell_rank, d + t->ellipsis_at, extra, ell, &ell_rank)) != OL_OK)
+            st = infer_broadcast_dims(c, acc, ell_rank, d + t->ellipsis_at, extra, ell, &ell_rank);
+            if (st != OL_OK)
                 return st;
         }
     }

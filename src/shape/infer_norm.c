@@ -60,7 +60,8 @@ ol_status infer_layer_norm(infer_ctx *c)
     if ((st = infer_in_require(c, 0)) != OL_OK || (st = infer_in_require(c, 1)) != OL_OK)
         return st;
     int64_t axis, stash;
-    if ((st = infer_attr_int(c, "axis", -1, &axis)) != OL_OK || (st = infer_attr_int(c, "stash_type", 1, &stash)) != OL_OK)
+    if ((st = infer_attr_int(c, "axis", -1, &axis)) != OL_OK ||
+        (st = infer_attr_int(c, "stash_type", 1, &stash)) != OL_OK)
         return st;
     if (stash <= OL_UNDEFINED || stash >= OL_DTYPE_COUNT || !ol_dtype_valid((int)stash))
         return infer_fail(c, "stash_type %lld is not a data type", (long long)stash);

@@ -58,7 +58,8 @@ ol_status infer_dynamic_quantize_linear(infer_ctx *c)
     ol_status st = infer_in_require(c, 0);
     if (st != OL_OK)
         return st;
-    if ((st = infer_out_like_input(c, 0, 0, OL_UINT8)) != OL_OK || (st = infer_out_tensor(c, 1, OL_FLOAT, 0)) != OL_OK)
+    if ((st = infer_out_like_input(c, 0, 0, OL_UINT8)) != OL_OK ||
+        (st = infer_out_tensor(c, 1, OL_FLOAT, 0)) != OL_OK)
         return st;
     return infer_out_tensor(c, 2, OL_UINT8, 0);
 }

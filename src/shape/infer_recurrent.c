@@ -22,7 +22,8 @@ ol_status infer_recurrent(infer_ctx *c)
     int64_t hidden, layout;
     const char *dir;
     size_t dir_len;
-    if ((st = infer_attr_int(c, "hidden_size", -1, &hidden)) != OL_OK || (st = infer_attr_int(c, "layout", 0, &layout)) != OL_OK ||
+    if ((st = infer_attr_int(c, "hidden_size", -1, &hidden)) != OL_OK ||
+        (st = infer_attr_int(c, "layout", 0, &layout)) != OL_OK ||
         (st = infer_attr_string(c, "direction", "forward", &dir, &dir_len)) != OL_OK)
         return st;
     int64_t directions;
@@ -70,7 +71,8 @@ ol_status infer_recurrent(infer_ctx *c)
         y[0] = batch, y[1] = seq, y[2] = dirs, y[3] = h;
         state[0] = batch, state[1] = dirs, state[2] = h;
     }
-    if ((st = infer_out_tensor_dims(c, 0, elem, 4, y)) != OL_OK || (st = infer_out_tensor_dims(c, 1, elem, 3, state)) != OL_OK)
+    if ((st = infer_out_tensor_dims(c, 0, elem, 4, y)) != OL_OK ||
+        (st = infer_out_tensor_dims(c, 1, elem, 3, state)) != OL_OK)
         return st;
     return infer_out_tensor_dims(c, 2, elem, 3, state);  /* Y_c; ignored for RNN and GRU, which lack it */
 }

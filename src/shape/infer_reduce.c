@@ -71,7 +71,8 @@ ol_status infer_reduce(infer_ctx *c)
     } else if (!axes.known) {
         if (keepdims)
             return infer_out_tensor(c, 0, elem, rank);
-        return infer_out_tensor(c, 0, elem, axes.count >= 0 && axes.count <= rank ? rank - (int)axes.count : -1);
+        bool count_known = axes.count >= 0 && axes.count <= rank;
+        return infer_out_tensor(c, 0, elem, count_known ? rank - (int)axes.count : -1);
     } else if ((st = infer_axes_to_mask(c, axes.values, (size_t)axes.count, rank, "axes", mask)) != OL_OK) {
         return st;
     } else if (rank == 1) {
@@ -94,7 +95,8 @@ ol_status infer_arg_reduce(infer_ctx *c)
     if (st != OL_OK)
         return st;
     int64_t axis, keepdims;
-    if ((st = infer_attr_int(c, "axis", 0, &axis)) != OL_OK || (st = infer_attr_int(c, "keepdims", 1, &keepdims)) != OL_OK)
+    if ((st = infer_attr_int(c, "axis", 0, &axis)) != OL_OK ||
+        (st = infer_attr_int(c, "keepdims", 1, &keepdims)) != OL_OK)
         return st;
     int rank = infer_in_rank(c, 0);
     if (rank < 0)

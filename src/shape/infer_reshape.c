@@ -197,7 +197,8 @@ ol_status infer_squeeze(infer_ctx *c)
             mask[d] = in[d].value == 1;
         }
     } else if (!axes.known) {
-        return infer_out_tensor(c, 0, elem, axes.count >= 0 && axes.count <= rank ? rank - (int)axes.count : -1);
+        bool count_known = axes.count >= 0 && axes.count <= rank;
+        return infer_out_tensor(c, 0, elem, count_known ? rank - (int)axes.count : -1);
     } else if ((st = infer_axes_to_mask(c, axes.values, (size_t)axes.count, rank, "axes", mask)) != OL_OK) {
         return st;
     }

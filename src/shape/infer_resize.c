@@ -87,8 +87,10 @@ ol_status infer_resize(infer_ctx *c)
         return st;
     const char *policy, *mode;
     size_t policy_len, mode_len;
-    if ((st = infer_attr_string(c, "keep_aspect_ratio_policy", "stretch", &policy, &policy_len)) != OL_OK ||
-        (st = infer_attr_string(c, "coordinate_transformation_mode", "half_pixel", &mode, &mode_len)) != OL_OK)
+    if ((st = infer_attr_string(c, "keep_aspect_ratio_policy", "stretch", &policy, &policy_len)) != OL_OK)
+        return st;
+    st = infer_attr_string(c, "coordinate_transformation_mode", "half_pixel", &mode, &mode_len);
+    if (st != OL_OK)
         return st;
     size_t scales_at = c->opset < 11 ? 1 : 2, sizes_at = 3;
     ol_dim out[OL_MAX_RANK];
@@ -97,7 +99,8 @@ ol_status infer_resize(infer_ctx *c)
     double scales[OL_MAX_RANK];
     size_t n_scales = 0;
     bool have_scales = infer_in_const_floats(c, scales_at, scales, OL_MAX_RANK, &n_scales) && n_scales > 0;
-    if (c->opset >= 11 && infer_in_present(c, sizes_at) && infer_in_known(c, sizes_at, &sizes) && sizes.n > 0) {
+    if (c->opset >= 11 && infer_in_present(c, sizes_at) && infer_in_known(c, sizes_at, &sizes) &&
+        sizes.n > 0) {
         if (have_scales)
             return infer_fail(c, "takes scales or sizes, not both");
         if (sizes.n != n_axes)

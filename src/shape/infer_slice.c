@@ -9,7 +9,7 @@
 #define SLICE_TO_END ((int64_t)INT32_MAX)
 
 ol_status infer_slice_length(infer_ctx *c, int64_t dim, int64_t start, int64_t end, int64_t step,
-                       int64_t *first, int64_t *len)
+                             int64_t *first, int64_t *len)
 {
     if (step == 0)
         return infer_fail(c, "slice step must not be 0");
@@ -140,7 +140,7 @@ static ol_status propagate_slice(infer_ctx *c, const slice_args *s)
         return OL_OK;
     int64_t first, len;
     ol_status st = infer_slice_length(c, (int64_t)in.n, s->starts.v[0].value, s->ends.v[0].value,
-                                s->steps[0], &first, &len);
+                                      s->steps[0], &first, &len);
     if (st != OL_OK)
         return st;
     out.n = (size_t)len;
@@ -203,7 +203,8 @@ ol_status infer_slice(infer_ctx *c)
             continue;
         }
         int64_t first, len;
-        if ((st = infer_slice_length(c, dim->value, start->value, end->value, s.steps[i], &first, &len)) != OL_OK)
+        st = infer_slice_length(c, dim->value, start->value, end->value, s.steps[i], &first, &len);
+        if (st != OL_OK)
             return st;
         out[d] = dim_of(len);
     }
@@ -218,7 +219,8 @@ ol_status infer_shape(infer_ctx *c)
     if (st != OL_OK)
         return st;
     int64_t start, end;
-    if ((st = infer_attr_int(c, "start", 0, &start)) != OL_OK || (st = infer_attr_int(c, "end", INT64_MAX, &end)) != OL_OK)
+    if ((st = infer_attr_int(c, "start", 0, &start)) != OL_OK ||
+        (st = infer_attr_int(c, "end", INT64_MAX, &end)) != OL_OK)
         return st;
     int rank = infer_in_rank(c, 0);
     if (rank < 0)

@@ -28,7 +28,7 @@ static const op_entry op_table[] = {
     {"RMSNormalization", infer_unary}, {"RotaryEmbedding", infer_unary},
     {"Softmax", infer_softmax}, {"LogSoftmax", infer_softmax}, {"Hardmax", infer_softmax},
     {"IsNaN", infer_unary_to_bool}, {"IsInf", infer_unary_to_bool}, {"Not", infer_not},
-    {"Clip", infer_clip},
+    {"Clip", infer_unary},
 
     /* Broadcasting binary and variadic ops. */
     {"Add", infer_binary}, {"Sub", infer_binary}, {"Mul", infer_binary}, {"Div", infer_binary},

@@ -157,19 +157,6 @@ void pt_assert_same_outputs(const ol_model *before, const ol_model *after)
     ol_session_destroy(s1);
 }
 
-size_t pt_count_op(const ol_graph *graph, const char *op_type)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < graph->n_nodes; i++)
-        n += !graph->nodes[i]->erased && strcmp(graph->nodes[i]->op_type, op_type) == 0;
-    return n;
-}
-
-size_t pt_count_nodes(const ol_graph *graph)
-{
-    return ol_graph_live_node_count(graph);
-}
-
 ol_value *pt_random_weight(ol_graph *graph, const char *name, float lo, float hi, int rank,
                            const int64_t *dims)
 {

@@ -1,7 +1,7 @@
-/* Helpers for the pass unit tests: running a pass the way the host does, building small graphs with
- * random weights, and checking that a rewritten model computes what the original did by running
- * both in the reference executor. Like ir_builders.h, every helper fails the running test instead of
- * returning an error. */
+/* Helpers for the unit tests of single passes (pass_builders.h runs whole pipelines): running one
+ * pass the way the host does, building small graphs with random weights, and checking that a
+ * rewritten model computes what the original did by running both in the reference executor. Like
+ * ir_builders.h, every helper fails the running test instead of returning an error. */
 #ifndef OL_TESTS_PASS_TESTING_H
 #define OL_TESTS_PASS_TESTING_H
 
@@ -11,6 +11,7 @@
 
 #include "ir_builders.h"
 #include "onnxlite/pass.h"
+#include "pass_builders.h"
 
 /* Runs `pass` on `model` with its default options, overridden by `options` ("name=value", or NULL):
  * shape inference first when the pass needs it, then the pass, then the verifier and a write/read
@@ -26,10 +27,6 @@ ol_model *pt_clone(const ol_model *model);
  * asserts every output has the same dtype and shape and values within 1e-4 relative (plus 1e-6
  * absolute, for results near zero). */
 void pt_assert_same_outputs(const ol_model *before, const ol_model *after);
-
-/* Live nodes of `op_type` in `graph` (not counting subgraphs). */
-size_t pt_count_op(const ol_graph *graph, const char *op_type);
-size_t pt_count_nodes(const ol_graph *graph);
 
 /* Initializers. pt_random_weight fills a float32 tensor from a fixed-seed generator, in
  * [lo, hi). */

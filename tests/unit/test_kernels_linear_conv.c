@@ -125,7 +125,7 @@ Test(kernels_conv, hand_computed_2d_with_bias)
     ol_conv_params p = {.win = window_2d(2, 1, 1, 0), .group = 1, .threads = 1};
     float scratch[16];
     cr_assert_leq(ol_conv_scratch_bytes(&p, &xt, &wt, &yt), sizeof scratch);
-    ol_conv(&p, &xt, &wt, &bt, &yt, scratch);
+    ol_conv(&p, &xt, &wt, &bt, NULL, &yt, scratch);
     float expected[4] = {12.5f, 16.5f, 24.5f, 28.5f};
     for (int i = 0; i < 4; i++)
         cr_assert_float_eq(y[i], expected[i], 1e-6, "y[%d] = %g", i, y[i]);
@@ -141,7 +141,7 @@ Test(kernels_conv, hand_computed_padded_stride_2)
     ol_ktensor xt = view(OL_FLOAT, x, 4, xd), wt = view(OL_FLOAT, w, 4, wd), yt = view(OL_FLOAT, y, 4, yd);
     ol_conv_params p = {.win = window_2d(3, 2, 1, 1), .group = 1, .threads = 1};
     float scratch[64];
-    ol_conv(&p, &xt, &wt, NULL, &yt, scratch);
+    ol_conv(&p, &xt, &wt, NULL, NULL, &yt, scratch);
     float expected[4] = {12, 16, 24, 28};
     for (int i = 0; i < 4; i++)
         cr_assert_float_eq(y[i], expected[i], 1e-6);
@@ -198,10 +198,39 @@ static double pseudo_random(unsigned *state)
 }
 
 /* Runs ol_conv in float32 and float64 on pseudo-random data and compares with the reference. */
-static void check_conv(int S, const int64_t *xd, int64_t M, int64_t group, const int64_t *k, const int64_t *s,
-                       const int64_t *dil, const int64_t *pb, const int64_t *pe, bool bias, int threads)
+/* What FusedConv adds after the convolution: an activation and a residual sum input. */
+typedef struct fusion {
+    ol_conv_activation activation;
+    float alpha, beta;
+    bool sum;
+} fusion;
+
+static double activate(const fusion *f, double v)
 {
-    ol_conv_params p = {.group = group, .threads = threads};
+    switch (f->activation) {
+    case OL_CONV_ACT_RELU:
+        return v > 0 ? v : 0;
+    case OL_CONV_ACT_CLIP:
+        return v < f->alpha ? f->alpha : v > f->beta ? f->beta : v;
+    case OL_CONV_ACT_LEAKY_RELU:
+        return v >= 0 ? v : f->alpha * v;
+    case OL_CONV_ACT_SIGMOID:
+        return 1 / (1 + exp(-v));
+    case OL_CONV_ACT_TANH:
+        return tanh(v);
+    case OL_CONV_ACT_HARD_SIGMOID:
+        return fmax(0, fmin(1, f->alpha * v + f->beta));
+    default:
+        return v;
+    }
+}
+
+static void check_fused(int S, const int64_t *xd, int64_t M, int64_t group, const int64_t *k, const int64_t *s,
+                        const int64_t *dil, const int64_t *pb, const int64_t *pe, bool bias, int threads,
+                        const fusion *f)
+{
+    ol_conv_params p = {.group = group, .threads = threads, .activation = f->activation, .alpha = f->alpha,
+                        .beta = f->beta};
     p.win.spatial = S;
     for (int d = 0; d < S; d++) {
         p.win.kernel[d] = k[d];
@@ -232,11 +261,18 @@ static void check_conv(int S, const int64_t *xd, int64_t M, int64_t group, const
     for (int64_t i = 0; i < M; i++)
         bf[i] = (float)(b[i] = pseudo_random(&seed));
     reference_conv(&p, x, xd, w, wd, bias ? b : NULL, expected, yd);
+    double *sum = malloc(ny * sizeof *sum);
+    float *sumf = malloc(ny * sizeof *sumf);
+    for (int64_t i = 0; i < ny; i++) {
+        sumf[i] = (float)(sum[i] = f->sum ? pseudo_random(&seed) : 0);
+        expected[i] = activate(f, expected[i] + sum[i]);
+    }
 
     ol_ktensor xt = view(OL_FLOAT, xf, S + 2, xd), wt = view(OL_FLOAT, wf, S + 2, wd);
     ol_ktensor bt = view(OL_FLOAT, bf, 1, &M), yt = view(OL_FLOAT, yf, S + 2, yd);
+    ol_ktensor st = view(OL_FLOAT, sumf, S + 2, yd);
     void *scratch = malloc(ol_conv_scratch_bytes(&p, &xt, &wt, &yt) + 1);
-    ol_conv(&p, &xt, &wt, bias ? &bt : NULL, &yt, scratch);
+    ol_conv(&p, &xt, &wt, bias ? &bt : NULL, f->sum ? &st : NULL, &yt, scratch);
     for (int64_t i = 0; i < ny; i++)
         cr_assert(fabs(yf[i] - expected[i]) <= 1e-4 * (1 + fabs(expected[i])), "f32 y[%lld] = %g, expected %g",
                   (long long)i, yf[i], expected[i]);
@@ -244,12 +280,20 @@ static void check_conv(int S, const int64_t *xd, int64_t M, int64_t group, const
 
     ol_ktensor xt64 = view(OL_DOUBLE, x, S + 2, xd), wt64 = view(OL_DOUBLE, w, S + 2, wd);
     ol_ktensor bt64 = view(OL_DOUBLE, b, 1, &M), yt64 = view(OL_DOUBLE, y64, S + 2, yd);
+    ol_ktensor st64 = view(OL_DOUBLE, sum, S + 2, yd);
     scratch = malloc(ol_conv_scratch_bytes(&p, &xt64, &wt64, &yt64) + 1);
-    ol_conv(&p, &xt64, &wt64, bias ? &bt64 : NULL, &yt64, scratch);
+    ol_conv(&p, &xt64, &wt64, bias ? &bt64 : NULL, f->sum ? &st64 : NULL, &yt64, scratch);
     for (int64_t i = 0; i < ny; i++)
         cr_assert(fabs(y64[i] - expected[i]) <= 1e-12 * (1 + fabs(expected[i])), "f64 y[%lld]", (long long)i);
     free(scratch);
-    free(x), free(w), free(b), free(expected), free(y64), free(xf), free(wf), free(bf), free(yf);
+    free(x), free(w), free(b), free(expected), free(y64), free(xf), free(wf), free(bf), free(yf), free(sum), free(sumf);
+}
+
+static void check_conv(int S, const int64_t *xd, int64_t M, int64_t group, const int64_t *k, const int64_t *s,
+                       const int64_t *dil, const int64_t *pb, const int64_t *pe, bool bias, int threads)
+{
+    fusion none = {OL_CONV_ACT_NONE, 0, 0, false};
+    check_fused(S, xd, M, group, k, s, dil, pb, pe, bias, threads, &none);
 }
 
 Test(kernels_conv, pointwise_and_im2col_paths_match_reference)
@@ -264,12 +308,67 @@ Test(kernels_conv, pointwise_and_im2col_paths_match_reference)
     check_conv(2, xg, 4, 2, k3, one, one, one, one, true, 1);   /* grouped, GEMM per group */
 }
 
+Test(kernels_conv, winograd_path_matches_reference)
+{
+    /* 3x3 stride 1 with >= 16 channels each way and >= 400 outputs: Winograd F(2x2, 3x3), with odd
+     * output sizes (half tiles at the edges) and asymmetric padding. */
+    int64_t xd[4] = {2, 16, 21, 23}, k3[2] = {3, 3}, one[2] = {1, 1}, pb[2] = {1, 0}, pe[2] = {0, 2};
+    ol_conv_params p = {.group = 1, .win = window_2d(3, 1, 1, 1)};
+    float dummy;
+    int64_t wd[4] = {17, 16, 3, 3};
+    ol_ktensor xt = view(OL_FLOAT, &dummy, 4, xd), wt = view(OL_FLOAT, &dummy, 4, wd);
+    cr_assert(ol_conv_winograd_applies(&p, &xt, &wt));
+    check_conv(2, xd, 17, 1, k3, one, one, one, one, true, 1);
+    check_conv(2, xd, 16, 1, k3, one, one, pb, pe, false, 2);
+}
+
+Test(kernels_conv, kn2row_path_matches_reference)
+{
+    /* Stride 1, at most half as many outputs as inputs, too few channels for Winograd. */
+    int64_t xd[4] = {2, 8, 6, 9}, k3[2] = {3, 3}, k2[2] = {2, 3}, one[2] = {1, 1}, d2[2] = {2, 1};
+    int64_t pb[2] = {2, 0}, pe[2] = {0, 1};
+    ol_conv_params p = {.group = 1, .win = window_2d(3, 1, 1, 1)};
+    float dummy;
+    int64_t wd[4] = {4, 8, 3, 3};
+    ol_ktensor xt = view(OL_FLOAT, &dummy, 4, xd), wt = view(OL_FLOAT, &dummy, 4, wd);
+    cr_assert(ol_conv_kn2row_applies(&p, &xt, &wt));
+    cr_assert_not(ol_conv_winograd_applies(&p, &xt, &wt));
+    check_conv(2, xd, 4, 1, k3, one, one, one, one, true, 1);
+    check_conv(2, xd, 3, 1, k2, one, d2, pb, pe, false, 2);   /* dilated, asymmetric pads */
+    int64_t x1[3] = {1, 6, 11}, k1[1] = {3}, s1[1] = {1}, p1[1] = {1};
+    check_conv(1, x1, 3, 1, k1, s1, s1, p1, s1, true, 1);      /* 1-D */
+}
+
+Test(kernels_conv, fused_activation_and_sum_on_every_path)
+{
+    int64_t one[2] = {1, 1}, two[2] = {2, 2}, zero[2] = {0, 0}, k3[2] = {3, 3}, k5[2] = {5, 5};
+    fusion fusions[] = {
+        {OL_CONV_ACT_RELU, 0, 0, true},         {OL_CONV_ACT_CLIP, -0.3f, 0.4f, false},
+        {OL_CONV_ACT_LEAKY_RELU, 0.1f, 0, true}, {OL_CONV_ACT_SIGMOID, 0, 0, false},
+        {OL_CONV_ACT_TANH, 0, 0, true},          {OL_CONV_ACT_HARD_SIGMOID, 0.3f, 0.4f, false},
+        {OL_CONV_ACT_NONE, 0, 0, true},
+    };
+    int64_t pointwise[4] = {1, 6, 5, 7}, small[4] = {2, 8, 6, 9}, wino[4] = {1, 16, 21, 23};
+    int64_t dw_wide[4] = {1, 2, 5, 70}, dw_small[4] = {2, 3, 9, 11};
+    for (size_t i = 0; i < sizeof fusions / sizeof *fusions; i++) {
+        const fusion *f = &fusions[i];
+        check_fused(2, pointwise, 4, 1, one, one, one, zero, zero, true, 1, f);     /* GEMM on x */
+        check_fused(2, small, 5, 1, k3, two, one, one, one, true, 1, f);            /* im2col */
+        check_fused(2, small, 4, 1, k3, one, one, one, one, false, 1, f);           /* kn2row */
+        check_fused(2, wino, 17, 1, k3, one, one, one, one, true, 1, f);            /* Winograd */
+        check_fused(2, dw_wide, 2, 2, k3, one, one, one, one, true, 1, f);          /* depthwise 3x3 */
+        check_fused(2, dw_small, 3, 3, k5, one, one, two, two, true, 2, f);         /* depthwise phased */
+    }
+}
+
 Test(kernels_conv, depthwise_paths_match_reference)
 {
     int64_t one[2] = {1, 1}, two[2] = {2, 2};
-    int64_t xd[4] = {2, 3, 9, 11}, k3[2] = {3, 3}, k5[2] = {5, 5};
-    check_conv(2, xd, 3, 3, k3, one, one, one, one, true, 1);    /* 3x3 stride 1 */
-    check_conv(2, xd, 3, 3, k3, two, one, one, one, true, 2);    /* 3x3 stride 2 */
+    int64_t xd[4] = {2, 3, 9, 11}, k3[2] = {3, 3}, k5[2] = {5, 5}, wide[4] = {1, 2, 5, 70};
+    check_conv(2, wide, 2, 2, k3, one, one, one, one, true, 1);  /* 3x3 stride 1, register path */
+    check_conv(2, wide, 2, 2, k3, two, one, one, one, true, 2);  /* 3x3 stride 2, register path */
+    check_conv(2, xd, 3, 3, k3, one, one, one, one, true, 1);    /* 3x3 stride 1, phased */
+    check_conv(2, xd, 3, 3, k3, two, one, one, one, true, 2);    /* 3x3 stride 2, phased */
     int64_t pb[2] = {0, 2}, pe[2] = {1, 0};
     check_conv(2, xd, 3, 3, k3, two, one, pb, pe, false, 1);     /* asymmetric pads */
     check_conv(2, xd, 3, 3, k5, one, one, two, two, true, 1);    /* generic kernel */
@@ -298,7 +397,7 @@ Test(kernels_conv, empty_batch_writes_nothing)
     ol_ktensor xt = view(OL_FLOAT, x, 4, xd), wt = view(OL_FLOAT, w, 4, wd), yt = view(OL_FLOAT, y, 4, yd);
     ol_conv_params p = {.win = window_2d(3, 1, 1, 0), .group = 1, .threads = 1};
     float scratch[16];
-    ol_conv(&p, &xt, &wt, NULL, &yt, scratch);
+    ol_conv(&p, &xt, &wt, NULL, NULL, &yt, scratch);
     cr_assert_eq(y[0], 42);
 }
 

@@ -113,7 +113,8 @@ Test(kernels_pool, ceil_mode_window_past_the_end_is_not_counted_as_padding)
     cr_assert(ol_window_resolve(&p.win, xd + 2, OL_AUTO_PAD_NOTSET, true, yd + 2));
     cr_assert_eq(yd[2], 3);
     ol_ktensor yt = view(OL_FLOAT, y, 3, yd);
-    float scratch[8];
+    float scratch[32];
+    cr_assert_leq(ol_pool_scratch_bytes(&p, &xt, &yt), sizeof scratch);
     ol_pool(&p, &xt, &yt, NULL, scratch);
     cr_assert_float_eq(y[0], 1.5f, 1e-6);
     cr_assert_float_eq(y[1], 3.5f, 1e-6);
@@ -188,7 +189,7 @@ Test(kernels_pool, row_path_matches_general_path)
             cr_assert(ol_window_resolve(&p.win, dims + 2, OL_AUTO_PAD_NOTSET, true, yd + 2));
             float yf[2 * H * W];
             double yd64[2 * H * W];
-            float scratch[W];
+            float scratch[64];
             ol_ktensor xt = view(OL_FLOAT, xf, 4, dims), yt = view(OL_FLOAT, yf, 4, yd);
             ol_ktensor xt64 = view(OL_DOUBLE, xd, 4, dims), yt64 = view(OL_DOUBLE, yd64, 4, yd);
             cr_assert_leq(ol_pool_scratch_bytes(&p, &xt, &yt), sizeof scratch);

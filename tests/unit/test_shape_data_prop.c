@@ -87,7 +87,8 @@ Test(shape_data_prop, arithmetic_and_casts_on_shape_values)
     /* batch * 2 is not a known dim: the result keeps the rank but not the value */
     ol_node *dbl = sg_node(m->graph, "Mul", "dbl", SG_VALUES(sg_out(nc, 0), two), 1);
     ol_node *cos = sg_node(m->graph, "ConstantOfShape", "cos", SG_VALUES(sg_out(dbl, 0)), 1);
-    ol_node *add0 = sg_node(m->graph, "Add", "add0", SG_VALUES(sg_out(nc, 0), sg_ints(m->graph, "z", 0, SG_INTS(0))), 1);
+    ol_value *zero = sg_ints(m->graph, "z", 0, SG_INTS(0));
+    ol_node *add0 = sg_node(m->graph, "Add", "add0", SG_VALUES(sg_out(nc, 0), zero), 1);
     ol_node *cos2 = sg_node(m->graph, "ConstantOfShape", "cos2", SG_VALUES(sg_out(add0, 0)), 1);
     sg_infer_ok(m);
     sg_assert_type(sg_out(resize, 0), "float32[batch,3,21,15]");
@@ -140,7 +141,8 @@ Test(shape_data_prop, tile_size_reduce_prod_and_squeeze)
     ol_node *size1 = sg_node(m->graph, "Unsqueeze", "size1",
                              SG_VALUES(sg_out(size, 0), sg_ints(m->graph, "ax", 1, SG_INTS(0))), 1);
     ol_node *flat2 = sg_node(m->graph, "Reshape", "flat2", SG_VALUES(y, sg_out(size1, 0)), 1);
-    ol_node *sq = sg_node(m->graph, "Squeeze", "sq", SG_VALUES(sg_out(size1, 0), sg_ints(m->graph, "ax0", 1, SG_INTS(0))), 1);
+    ol_value *ax0 = sg_ints(m->graph, "ax0", 1, SG_INTS(0));
+    ol_node *sq = sg_node(m->graph, "Squeeze", "sq", SG_VALUES(sg_out(size1, 0), ax0), 1);
     ol_node *range = sg_node(m->graph, "Range",
                              "range", SG_VALUES(sg_ints(m->graph, "zero", 0, SG_INTS(0)), sg_out(sq, 0),
                                                 sg_ints(m->graph, "step", 0, SG_INTS(5))), 1);

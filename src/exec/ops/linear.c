@@ -4,6 +4,7 @@
 
 const ol_op_def ol_ops_linear[] = {
     {"Conv", "", 1, ol_run_conv, OL_OP_F16_VIA_F32},
+    {"FusedConv", "com.microsoft", 1, ol_run_fused_conv, OL_OP_F16_VIA_F32},
     {"ConvTranspose", "", 1, ol_run_conv_transpose, OL_OP_F16_VIA_F32},
     {"Gemm", "", 1, ol_run_gemm, OL_OP_F16_VIA_F32},
     {"MatMul", "", 1, ol_run_matmul, OL_OP_F16_VIA_F32},

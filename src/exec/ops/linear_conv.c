@@ -1,5 +1,7 @@
 /* Conv and ConvTranspose (all opsets: the semantics did not change, newer versions only add
- * types): attributes and shapes here, the arithmetic in kernels/conv. */
+ * types) and com.microsoft FusedConv (Conv + activation + optional residual sum, what a graph
+ * optimizer makes of Conv -> Add -> Relu): attributes and shapes here, the arithmetic in
+ * kernels/conv. */
 #include <string.h>
 
 #include "exec/ops/linear_ops.h"
@@ -36,14 +38,55 @@ static ol_status read_group(ol_op_ctx *ctx, int64_t channels, int64_t *group)
     return OL_OK;
 }
 
-ol_status ol_run_conv(ol_op_ctx *ctx)
+/* FusedConv's activation attribute (com.microsoft): its name and activation_params. */
+static ol_status read_activation(ol_op_ctx *ctx, ol_conv_params *p)
+{
+    static const struct {
+        const char *name;
+        ol_conv_activation act;
+        int params;          /* activation_params it needs */
+        float alpha, beta;   /* defaults when not given */
+    } acts[] = {
+        {"Relu", OL_CONV_ACT_RELU, 0, 0, 0},
+        {"Clip", OL_CONV_ACT_CLIP, 2, 0, 0},
+        {"LeakyRelu", OL_CONV_ACT_LEAKY_RELU, 1, 0.01f, 0},
+        {"Sigmoid", OL_CONV_ACT_SIGMOID, 0, 0, 0},
+        {"Tanh", OL_CONV_ACT_TANH, 0, 0, 0},
+        {"HardSigmoid", OL_CONV_ACT_HARD_SIGMOID, 2, 0.2f, 0.5f},
+    };
+    const ol_node *node = ol_op_node(ctx);
+    size_t len;
+    const char *name = ol_node_attr_string(node, "activation", &len);
+    if (!name)
+        return OL_OK;   /* plain convolution, possibly with a sum input */
+    const ol_attr *params = ol_node_attr(node, "activation_params");
+    size_t n = params && params->type == OL_ATTR_FLOATS ? params->n : 0;
+    for (size_t i = 0; i < sizeof acts / sizeof *acts; i++) {
+        if (strlen(acts[i].name) != len || memcmp(acts[i].name, name, len) != 0)
+            continue;
+        p->activation = acts[i].act;
+        p->alpha = n > 0 ? params->floats[0] : acts[i].alpha;
+        p->beta = n > 1 ? params->floats[1] : acts[i].beta;
+        if (acts[i].act == OL_CONV_ACT_CLIP && n < 2)
+            return ol_op_fail(ctx, OL_ERR_INVALID, "Clip needs activation_params [min, max]");
+        return OL_OK;
+    }
+    return ol_op_fail(ctx, OL_ERR_UNSUPPORTED, "activation '%.*s' is not supported", (int)(len > 32 ? 32 : len),
+                      name);
+}
+
+/* Conv, and com.microsoft FusedConv: activation(conv(X, W) + B + Z) with the optional sum input Z. */
+static ol_status run_conv(ol_op_ctx *ctx, bool fused)
 {
     const ol_ktensor *x = ol_op_input(ctx, 0), *w = ol_op_input(ctx, 1), *b = ol_op_input(ctx, 2);
+    const ol_ktensor *sum = fused ? ol_op_input(ctx, 3) : NULL;
     ol_status st = check_operands(ctx, x, w, b);
     if (st != OL_OK)
         return st;
     int spatial = x->rank - 2;
     ol_conv_params p = {.threads = ol_op_threads(ctx)};
+    if (fused && (st = read_activation(ctx, &p)) != OL_OK)
+        return st;
     ol_auto_pad mode;
     bool pads_given;
     if ((st = read_group(ctx, x->dims[1], &p.group)) != OL_OK ||
@@ -67,6 +110,9 @@ ol_status ol_run_conv(ol_op_ctx *ctx)
     int64_t blas[] = {M / p.group, k_size, out_size};
     if ((st = ol_linear_check_blas_dims(ctx, blas, 3)) != OL_OK)
         return st;
+    if (sum && (sum->dtype != x->dtype || sum->rank != x->rank ||
+                memcmp(sum->dims, dims, (size_t)x->rank * sizeof *dims) != 0))
+        return ol_op_fail(ctx, OL_ERR_INVALID, "the sum input Z must have the output's type and shape");
     ol_ktensor *y = ol_op_output(ctx, 0, x->dtype, x->rank, dims);
     if (!y)
         return ol_op_error(ctx)->status;
@@ -74,8 +120,18 @@ ol_status ol_run_conv(ol_op_ctx *ctx)
     void *scratch = NULL;
     if (bytes && !(scratch = ol_op_scratch(ctx, bytes)))
         return ol_op_error(ctx)->status;
-    ol_conv(&p, x, w, b, y, scratch);
+    ol_conv(&p, x, w, b, sum, y, scratch);
     return OL_OK;
+}
+
+ol_status ol_run_conv(ol_op_ctx *ctx)
+{
+    return run_conv(ctx, false);
+}
+
+ol_status ol_run_fused_conv(ol_op_ctx *ctx)
+{
+    return run_conv(ctx, true);
 }
 
 /* Floor division, as the ONNX reference splits a (possibly negative) total padding. */

@@ -8,6 +8,7 @@
 #include "kernels/window.h"
 
 ol_status ol_run_conv(ol_op_ctx *ctx);
+ol_status ol_run_fused_conv(ol_op_ctx *ctx);
 ol_status ol_run_conv_transpose(ol_op_ctx *ctx);
 ol_status ol_run_gemm(ol_op_ctx *ctx);
 ol_status ol_run_matmul(ol_op_ctx *ctx);
