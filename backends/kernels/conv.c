@@ -1,7 +1,8 @@
 /* Convolution lowered to GEMM: per image, group and tile of output positions, W_g [M/g, C/g * k] x
  * col [C/g * k, tile] where col is the im2col matrix (or the input itself for pointwise kernels).
- * 3x3 stride-1 convolutions with enough channels go to Winograd (conv_winograd.c), depthwise ones
- * to their direct kernel (conv_depthwise.c). */
+ * 3x3 stride-1 convolutions with enough channels go to Winograd (conv_winograd.c), other stride-1
+ * ones with few output channels to kn2row (conv_kn2row.c), depthwise ones to their direct kernel
+ * (conv_depthwise.c). */
 #include "kernels/conv.h"
 
 #include <cblas.h>
@@ -42,7 +43,7 @@ static bool use_depthwise_kernel(const ol_conv_params *p, const ol_ktensor *x, c
 /* Output positions per GEMM call. The im2col tile [K, tile] is kept near TILE_BYTES so it is still
  * in L2 when the GEMM reads it: with whole-image im2col matrices of several MB (3x3 convolutions
  * over 56x56 maps) OpenBLAS's SGEMM ran 3-5x slower. */
-enum { TILE_BYTES = 1 << 22, MIN_TILE = 64 };
+enum { TILE_BYTES = 1 << 20, MIN_TILE = 64 };
 
 static int64_t column_tile(int64_t K, int64_t oprod, size_t elem)
 {
