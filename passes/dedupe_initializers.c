@@ -46,7 +46,8 @@ static ol_status dedupe_graph(ol_graph *graph, void *ctx, bool *changed, ol_erro
         free(order);
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
     }
-    memcpy(order, graph->initializers, n * sizeof *order);
+    if (n)
+        memcpy(order, graph->initializers, n * sizeof *order);
     ol_status st = OL_OK;
     for (size_t i = 0; i < n && st == OL_OK; i++) {
         ol_value *v = order[i];

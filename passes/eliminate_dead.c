@@ -8,33 +8,17 @@
  *
  * ONNX nodes have no side effects, so a node none of whose outputs is read can go, whatever its
  * domain. Subgraphs are swept before the graph that holds them: a subgraph that stops referencing
- * an outer value releases its implicit use, which may make the outer producer dead in turn. A
- * removal only ever makes producers of the removed node's inputs dead, so one sweep per graph,
- * driven by a worklist, reaches the fixpoint: the pass does not need OL_PASS_FIXPOINT. */
-#include <stdlib.h>
-
+ * an outer value releases its implicit use, which may make the outer producer dead in turn. Within a
+ * graph, nodes are in topological order (the verifier requires it), so walking them backwards
+ * decides every consumer before its producer, and one walk removes whole dead chains: the pass
+ * reaches its fixpoint in one run and does not need OL_PASS_FIXPOINT.
+ */
 #include "onnxlite/pass.h"
 
 typedef struct sweep {
-    ol_node **stack;
-    size_t n, cap;
     bool initializers;   /* also remove unused initializers */
     size_t removed;      /* nodes and values removed, for *changed */
 } sweep;
-
-static bool push(sweep *s, ol_node *node)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        ol_node **grown = realloc(s->stack, cap * sizeof *grown);
-        if (!grown)
-            return false;
-        s->stack = grown;
-        s->cap = cap;
-    }
-    s->stack[s->n++] = node;
-    return true;
-}
 
 static bool is_read(const ol_value *value)
 {
@@ -65,25 +49,6 @@ static ol_graph *subgraph_at(const ol_node *node, size_t *attr, size_t *index)
     return NULL;
 }
 
-/* Queues the producers of what `node` reads, explicitly or from its subgraphs: erasing the node
- * may have left them dead. */
-static bool queue_producers(sweep *s, const ol_node *node)
-{
-    for (size_t i = 0; i < node->n_inputs; i++) {
-        const ol_value *v = node->inputs[i];
-        if (v && v->producer && !push(s, v->producer))
-            return false;
-    }
-    size_t attr = 0, index = 0;
-    for (ol_graph *sub; (sub = subgraph_at(node, &attr, &index));)
-        for (size_t i = 0; i < sub->n_values; i++) {
-            const ol_value *outer = sub->values[i]->outer;
-            if (outer && !sub->values[i]->erased && outer->producer && !push(s, outer->producer))
-                return false;
-        }
-    return true;
-}
-
 static ol_status sweep_graph(sweep *s, ol_graph *graph, ol_error *err);
 
 static ol_status sweep_subgraphs(sweep *s, ol_graph *graph, ol_error *err)
@@ -102,23 +67,15 @@ static ol_status sweep_subgraphs(sweep *s, ol_graph *graph, ol_error *err)
 
 static ol_status remove_dead_nodes(sweep *s, ol_graph *graph, ol_error *err)
 {
-    /* Pushed in graph order, so popping visits consumers before producers and, for a sorted graph,
-     * every dead chain goes in one pass over the stack. */
-    s->n = 0;
-    for (size_t i = 0; i < graph->n_nodes; i++)
-        if (!graph->nodes[i]->erased && !push(s, graph->nodes[i]))
-            return ol_fail(err, OL_ERR_NOMEM, "out of memory");
-    while (s->n > 0) {
-        ol_node *node = s->stack[--s->n];
+    for (size_t i = graph->n_nodes; i-- > 0;) {
+        ol_node *node = graph->nodes[i];
         if (!is_dead(node))
             continue;
-        if (!queue_producers(s, node))
-            return ol_fail(err, OL_ERR_NOMEM, "out of memory");
         ol_graph_erase_node(graph, node);
         s->removed++;
         /* Its outputs now have no producer and no reader: drop them from the graph too. */
-        for (size_t i = 0; i < node->n_outputs; i++) {
-            ol_value *v = node->outputs[i];
+        for (size_t k = 0; k < node->n_outputs; k++) {
+            ol_value *v = node->outputs[k];
             if (v && !v->erased && ol_graph_erase_value(graph, v, err) != OL_OK) {
                 ol_error_prefix(err, "removing node '%s' (%s): ", node->name ? node->name : "",
                                 node->op_type);
@@ -162,7 +119,6 @@ static ol_status run(ol_model *model, const ol_option_values *options, bool *cha
 {
     sweep s = {.initializers = ol_option_bool(options, "initializers")};
     ol_status st = model->graph ? sweep_graph(&s, model->graph, err) : OL_OK;
-    free(s.stack);
     *changed = s.removed > 0;
     return st;
 }

@@ -169,56 +169,6 @@ DEFINE_IM2COL_2D(double, im2col_2d_f64, im2col_row_f64)
 DEFINE_IM2COL_ND(float, im2col_nd_f32)
 DEFINE_IM2COL_ND(double, im2col_nd_f64)
 
-bool ol_conv_has_epilogue(const ol_conv_params *p, const float *sum)
-{
-    return sum || p->activation != OL_CONV_ACT_NONE;
-}
-
-#define DEFINE_EPILOGUE(T, NAME, EXP, TANH)                                                         \
-    void NAME(const ol_conv_params *p, T bias, const T *sum, T *y, int64_t n)                       \
-    {                                                                                               \
-        T alpha = (T)p->alpha, beta = (T)p->beta;                                                   \
-        if (sum) {                                                                                  \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] += bias + sum[i];              \
-        } else if (bias != 0) {                                                                     \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] += bias;                       \
-        }                                                                                           \
-        switch (p->activation) {                                                                    \
-        case OL_CONV_ACT_NONE:                                                                      \
-            break;                                                                                  \
-        case OL_CONV_ACT_RELU:                                                                      \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] = y[i] > 0 ? y[i] : 0;         \
-            break;                                                                                  \
-        case OL_CONV_ACT_CLIP:                                                                      \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                   \
-                T v = y[i] < alpha ? alpha : y[i];                                                  \
-                y[i] = v > beta ? beta : v;                                                         \
-            }                                                                                       \
-            break;                                                                                  \
-        case OL_CONV_ACT_LEAKY_RELU:                                                                \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] = y[i] >= 0 ? y[i] : alpha * y[i]; \
-            break;                                                                                  \
-        case OL_CONV_ACT_SIGMOID:                                                                   \
-            for (int64_t i = 0; i < n; i++)                                                         \
-                y[i] = 1 / (1 + EXP(-y[i]));                                                        \
-            break;                                                                                  \
-        case OL_CONV_ACT_TANH:                                                                      \
-            for (int64_t i = 0; i < n; i++)                                                         \
-                y[i] = TANH(y[i]);                                                                  \
-            break;                                                                                  \
-        case OL_CONV_ACT_HARD_SIGMOID:                                                              \
-            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) {                                   \
-                T v = alpha * y[i] + beta;                                                          \
-                v = v < 0 ? 0 : v;                                                                  \
-                y[i] = v > 1 ? 1 : v;                                                               \
-            }                                                                                       \
-            break;                                                                                  \
-        }                                                                                           \
-    }
-
-OL_CPU_CLONES DEFINE_EPILOGUE(float, ol_conv_epilogue_f32, expf, tanhf)
-DEFINE_EPILOGUE(double, ol_conv_epilogue_f64, exp, tanh)
-
 /* Per image, group and tile of output positions: GEMM W_g x col into the output tile, then bias, sum
  * and activation in one pass while the tile is in cache (pre-filling the output with the bias for
  * a beta = 1 GEMM cost a separate pass over cold output memory). */

@@ -1,6 +1,8 @@
 /* Convolution and transposed convolution over [N, C, spatial...] tensors, float32 and float64.
  * Convolution lowers to GEMM (OpenBLAS): 1x1 stride-1 unpadded kernels use the input as the matrix
- * directly, others go through im2col; depthwise convolution has a direct kernel. */
+ * directly, 3x3 stride-1 ones go through Winograd F(2x2, 3x3), other stride-1 ones with few output
+ * channels through kn2row, the rest through im2col; depthwise convolution has a direct kernel. An
+ * activation and a residual sum can be fused into the last pass over the output (FusedConv). */
 #ifndef OL_KERNELS_CONV_H
 #define OL_KERNELS_CONV_H
 
@@ -19,6 +21,8 @@ typedef enum ol_conv_activation {
     OL_CONV_ACT_SIGMOID,
     OL_CONV_ACT_TANH,
     OL_CONV_ACT_HARD_SIGMOID,  /* max(0, min(1, alpha * v + beta)) */
+    OL_CONV_ACT_HARD_SWISH,    /* v * max(0, min(1, v / 6 + 1/2)) */
+    OL_CONV_ACT_SWISH,         /* v * sigmoid(v) (SiLU) */
 } ol_conv_activation;
 
 typedef struct ol_conv_params {

@@ -51,7 +51,12 @@ bool ol_conv_winograd_applies(const ol_conv_params *p, const ol_ktensor *x, cons
            win->dilation[1] == 1 && x->dims[1] >= 16 && w->dims[0] >= 16 && outputs >= MIN_OUTPUTS;
 }
 
-static int64_t row_buffer_floats(const wino *g);
+/* Per-thread row buffers: the four row combinations of a tile row, split into even and odd
+ * columns (input side), or the four output values of a tile row (output side). */
+static int64_t row_buffer_floats(const wino *g)
+{
+    return 8 * (g->TW + 1);
+}
 
 /* Floats of each scratch part: transformed filters, padded image, V, the GEMM results and the
  * per-thread row buffers. */
@@ -128,13 +133,6 @@ static void pad_input(const wino *g, const float *x, float *padded, int threads)
                        (size_t)(c1 - c0) * sizeof(float));
         }
     }
-}
-
-/* Per-thread row buffers: the four row combinations of a tile row, split into even and odd
- * columns (input side), or the four output values of a tile row (output side). */
-static int64_t row_buffer_floats(const wino *g)
-{
-    return 8 * (g->TW + 1);
 }
 
 /* V[xi][c][j] = (B^T d B)[xi] for the 4x4 window d of tile j of tile rows [ty0, ty1), with

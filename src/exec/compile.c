@@ -16,6 +16,7 @@ void ol_exec_graph_destroy(exec_graph *eg)
         free(eg->steps[i].inputs);
         free(eg->steps[i].outputs);
         free(eg->steps[i].release);
+        free(eg->steps[i].fusion);
     }
     free(eg->steps);
     free(eg->slots);
@@ -94,6 +95,54 @@ static const char *label(const ol_node *node)
     return node->name && *node->name ? node->name : "(unnamed)";
 }
 
+static ol_status fill_step(exec_step *step, const ol_node *node, ol_error *err)
+{
+    step->node = node;
+    step->label = node->op_type;
+    step->def = ol_op_lookup(node->op_type, node->domain, node->opset);
+    step->n_inputs = node->n_inputs;
+    step->n_outputs = node->n_outputs;
+    step->inputs = malloc((node->n_inputs ? node->n_inputs : 1) * sizeof *step->inputs);
+    step->outputs = malloc((node->n_outputs ? node->n_outputs : 1) * sizeof *step->outputs);
+    if (!step->inputs || !step->outputs)
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    if (!step->def)
+        return ol_fail(err, OL_ERR_UNSUPPORTED, "node '%s': the executor cannot run %s (opset %lld)",
+                       label(node), node->op_type, (long long)node->opset);
+    for (size_t k = 0; k < node->n_inputs; k++)
+        step->inputs[k] = node->inputs[k] ? node->inputs[k]->id : OL_NO_SLOT;
+    for (size_t k = 0; k < node->n_outputs; k++)
+        step->outputs[k] = node->outputs[k] ? node->outputs[k]->id : OL_NO_SLOT;
+    return OL_OK;
+}
+
+/* A fused chain's step: the head's inputs (a residual goes after Conv's X, W, B), the chain's output;
+ * the values inside the chain never get a slot. */
+static ol_status fill_chain_step(exec_graph *eg, exec_step *step, const exec_chain *c, ol_error *err)
+{
+    const ol_node *head = c->head;
+    step->node = head;
+    step->def = c->def;
+    step->label = c->label;
+    step->n_inputs = c->sum ? 4 : head->n_inputs;
+    step->n_outputs = 1;
+    step->inputs = malloc(step->n_inputs * sizeof *step->inputs);
+    step->outputs = malloc(sizeof *step->outputs);
+    step->fusion = c->fusion.activation != OL_FUSED_NONE || c->fusion.sum ? malloc(sizeof *step->fusion) : NULL;
+    if (!step->inputs || !step->outputs || (!step->fusion && (c->fusion.activation || c->fusion.sum)))
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    if (step->fusion)
+        *step->fusion = c->fusion;
+    for (size_t k = 0; k < step->n_inputs; k++)
+        step->inputs[k] = k < head->n_inputs && head->inputs[k] ? head->inputs[k]->id : OL_NO_SLOT;
+    if (c->sum)
+        step->inputs[3] = c->sum->id;
+    step->outputs[0] = c->out->id;
+    for (size_t k = 0; k < c->n_inner; k++)
+        eg->slots[c->inner[k]->id].kind = SLOT_UNUSED;
+    return OL_OK;
+}
+
 ol_status ol_exec_compile(ol_session *session, const ol_graph *graph, exec_graph **out, ol_error *err)
 {
     *out = NULL;
@@ -134,37 +183,27 @@ ol_status ol_exec_compile(ol_session *session, const ol_graph *graph, exec_graph
                            "up to %d", v->name, v->type.rank, OL_KMAX_RANK);
         }
     }
-    ol_status st = OL_OK;
+    exec_chain **chains = NULL;
+    bool *absorbed = NULL;
+    ol_status st = session->options.no_fusion ? OL_OK : ol_exec_find_chains(graph, &chains, &absorbed, err);
     for (size_t i = 0; i < graph->n_nodes && st == OL_OK; i++) {
         const ol_node *node = graph->nodes[i];
-        if (node->erased)
+        if (node->erased || (absorbed && absorbed[i]))
             continue;
         exec_step *step = &eg->steps[eg->n_steps];
         uint32_t index = (uint32_t)eg->n_steps++;
-        step->node = node;
-        step->def = ol_op_lookup(node->op_type, node->domain, node->opset);
-        step->inputs = malloc((node->n_inputs ? node->n_inputs : 1) * sizeof *step->inputs);
-        step->outputs = malloc((node->n_outputs ? node->n_outputs : 1) * sizeof *step->outputs);
-        if (!step->inputs || !step->outputs) {
-            st = ol_fail(err, OL_ERR_NOMEM, "out of memory");
+        const exec_chain *chain = chains ? chains[i] : NULL;
+        if ((st = chain ? fill_chain_step(eg, step, chain, err) : fill_step(step, node, err)) != OL_OK)
             break;
+        for (size_t k = 0; k < step->n_inputs; k++) {
+            uint32_t s = step->inputs[k];
+            if (s != OL_NO_SLOT && eg->slots[s].last_step != UINT32_MAX)
+                eg->slots[s].last_step = index;
         }
-        if (!step->def) {
-            st = ol_fail(err, OL_ERR_UNSUPPORTED, "node '%s': the executor cannot run %s (opset %lld)",
-                         label(node), node->op_type, (long long)node->opset);
-            break;
-        }
-        for (size_t k = 0; k < node->n_inputs; k++) {
-            const ol_value *v = node->inputs[k];
-            step->inputs[k] = v ? v->id : OL_NO_SLOT;
-            if (v && eg->slots[v->id].last_step != UINT32_MAX)
-                eg->slots[v->id].last_step = index;
-        }
-        for (size_t k = 0; k < node->n_outputs; k++) {
-            const ol_value *v = node->outputs[k];
-            step->outputs[k] = v ? v->id : OL_NO_SLOT;
-            if (v && eg->slots[v->id].last_step != UINT32_MAX)
-                eg->slots[v->id].last_step = index;   /* unread outputs die where they are made */
+        for (size_t k = 0; k < step->n_outputs; k++) {
+            uint32_t s = step->outputs[k];
+            if (s != OL_NO_SLOT && eg->slots[s].last_step != UINT32_MAX)
+                eg->slots[s].last_step = index;   /* unread outputs die where they are made */
         }
         /* Values read inside this node's subgraphs stay alive until the node has run. */
         bool has_subgraphs = false;
@@ -193,6 +232,7 @@ ol_status ol_exec_compile(ol_session *session, const ol_graph *graph, exec_graph
         step->release = grown;
         step->release[step->n_release++] = (uint32_t)s;
     }
+    ol_exec_free_chains(chains, absorbed, graph->n_nodes);
     if (st != OL_OK) {
         ol_exec_graph_destroy(eg);
         return st;

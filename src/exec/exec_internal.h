@@ -29,8 +29,11 @@ typedef struct slot_info {
 typedef struct exec_step {
     const ol_node *node;
     const ol_op_def *def;
-    uint32_t *inputs;          /* slot per node input, OL_NO_SLOT when omitted */
-    uint32_t *outputs;         /* slot per node output, OL_NO_SLOT when omitted */
+    const char *label;         /* op type for profiles and messages ("Conv+Relu" when fused) */
+    uint32_t *inputs;          /* slot per input, OL_NO_SLOT when omitted */
+    uint32_t *outputs;         /* slot per output, OL_NO_SLOT when omitted */
+    size_t n_inputs, n_outputs;   /* the node's, unless fusion added a residual input */
+    ol_op_fusion *fusion;      /* NULL unless activations were fused into this step */
     uint32_t *release;         /* slots whose last reader is this step */
     size_t n_release;
 } exec_step;
@@ -120,6 +123,27 @@ struct ol_op_ctx {
     slot_rt *discard;          /* storage for omitted outputs, freed after the step */
     ol_error *err;
 };
+
+/* Compile-time fusion (fuse.c): chains of nodes that run as one step. A chain's step takes the
+ * place of its last node (`anchor`), where every input of the chain is available; the other
+ * nodes get no step and the values between them no slot. */
+typedef struct exec_chain {
+    const ol_node *head;       /* the node whose op runs (Conv, or Sigmoid for a bare SiLU) */
+    const ol_node *anchor;     /* the chain's last node */
+    const ol_op_def *def;      /* the op that runs the chain */
+    const char *label;
+    ol_op_fusion fusion;
+    const ol_value *sum;       /* residual input, or NULL */
+    const ol_value *out;       /* the value the chain produces */
+    const ol_value *inner[3];  /* values that no longer exist at run time */
+    size_t n_inner;
+} exec_chain;
+
+/* chains[i] is the chain anchored at graph->nodes[i] (NULL for none); absorbed[i] is true for nodes
+ * a chain runs. Both arrays have graph->n_nodes entries; *chains and *absorbed are NULL when there is
+ * nothing to fuse. */
+ol_status ol_exec_find_chains(const ol_graph *graph, exec_chain ***chains, bool **absorbed, ol_error *err);
+void ol_exec_free_chains(exec_chain **chains, bool *absorbed, size_t n_nodes);
 
 ol_status ol_exec_compile(ol_session *session, const ol_graph *graph, exec_graph **out, ol_error *err);
 void ol_exec_graph_destroy(exec_graph *eg);

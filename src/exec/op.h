@@ -64,6 +64,32 @@ ol_status ol_op_adopt_output(ol_op_ctx *ctx, size_t i, ol_dtype dtype, int rank,
  * ops, so it costs no allocation once warmed up. NULL with the error set on failure. */
 void *ol_op_scratch(ol_op_ctx *ctx, size_t bytes);
 
+/* Compile-time fusion: the executor may run an op together with the activation (and residual Add)
+ * that consume its output, as one step, without changing the model. Only Conv is fused today; its
+ * step then writes the last fused node's output. */
+typedef enum ol_fused_activation {
+    OL_FUSED_NONE,
+    OL_FUSED_RELU,
+    OL_FUSED_CLIP,           /* alpha = min, beta = max */
+    OL_FUSED_LEAKY_RELU,     /* alpha */
+    OL_FUSED_SIGMOID,
+    OL_FUSED_TANH,
+    OL_FUSED_HARD_SIGMOID,   /* alpha, beta */
+    OL_FUSED_HARD_SWISH,
+    OL_FUSED_SWISH,          /* x * sigmoid(x), from x * Sigmoid(x) */
+} ol_fused_activation;
+
+typedef struct ol_op_fusion {
+    ol_fused_activation activation;
+    float alpha, beta;
+    /* Input 3 (after X, W and the possibly omitted B) is a residual added before the activation; it
+     * may broadcast to the op's result. */
+    bool sum;
+} ol_op_fusion;
+
+/* What was fused into this step; NULL when it runs its node alone. */
+const ol_op_fusion *ol_op_fusion_of(const ol_op_ctx *ctx);
+
 /* Records an error prefixed with the node's name and op type; returns `status`. */
 ol_status ol_op_fail(ol_op_ctx *ctx, ol_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

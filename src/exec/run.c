@@ -95,7 +95,8 @@ const ol_node *ol_op_node(const ol_op_ctx *ctx) { return ctx->step->node; }
 int64_t ol_op_opset(const ol_op_ctx *ctx) { return ctx->step->node->opset; }
 int ol_op_threads(const ol_op_ctx *ctx) { return ctx->session->options.threads; }
 size_t ol_op_input_count(const ol_op_ctx *ctx) { return ctx->n_inputs; }
-size_t ol_op_output_count(const ol_op_ctx *ctx) { return ctx->step->node->n_outputs; }
+size_t ol_op_output_count(const ol_op_ctx *ctx) { return ctx->step->n_outputs; }
+const ol_op_fusion *ol_op_fusion_of(const ol_op_ctx *ctx) { return ctx->step->fusion; }
 ol_error *ol_op_error(ol_op_ctx *ctx) { return ctx->err; }
 
 const ol_ktensor *ol_op_input(const ol_op_ctx *ctx, size_t i)
@@ -105,7 +106,7 @@ const ol_ktensor *ol_op_input(const ol_op_ctx *ctx, size_t i)
 
 bool ol_op_output_wanted(const ol_op_ctx *ctx, size_t i)
 {
-    return i < ctx->step->node->n_outputs && ctx->step->outputs[i] != OL_NO_SLOT;
+    return i < ctx->step->n_outputs && ctx->step->outputs[i] != OL_NO_SLOT;
 }
 
 ol_status ol_op_fail(ol_op_ctx *ctx, ol_status status, const char *fmt, ...)
@@ -115,13 +116,12 @@ ol_status ol_op_fail(ol_op_ctx *ctx, ol_status status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    const ol_node *node = ctx->step->node;
-    return ol_fail(ctx->err, status, "node '%s' (%s): %s", label(node), node->op_type, message);
+    return ol_fail(ctx->err, status, "node '%s' (%s): %s", label(ctx->step->node), ctx->step->label, message);
 }
 
 static slot_rt *output_slot(ol_op_ctx *ctx, size_t i, bool *to_caller)
 {
-    if (i >= ctx->step->node->n_outputs)
+    if (i >= ctx->step->n_outputs)
         return NULL;
     uint32_t s = ctx->step->outputs[i];
     if (s == OL_NO_SLOT) {
@@ -152,7 +152,7 @@ ol_ktensor *ol_op_output(ol_op_ctx *ctx, size_t i, ol_dtype dtype, int rank, con
     size_t bytes;
     slot_rt *slot = output_slot(ctx, i, &to_caller);
     if (!slot) {
-        ol_op_fail(ctx, OL_ERR_INTERNAL, "asked for output %zu of %zu", i, ctx->step->node->n_outputs);
+        ol_op_fail(ctx, OL_ERR_INTERNAL, "asked for output %zu of %zu", i, ctx->step->n_outputs);
         return NULL;
     }
     if (check_shape(ctx, dtype, rank, dims, &bytes) != OL_OK)
@@ -299,7 +299,7 @@ static double now_ms(void)
 static ol_status run_step(ol_session *session, frame *fr, const exec_step *step, ol_error *err)
 {
     const ol_node *node = step->node;
-    size_t n_in = node->n_inputs, n_out = node->n_outputs;
+    size_t n_in = step->n_inputs, n_out = step->n_outputs;
     const ol_ktensor *views_small[16];
     slot_rt discard_small[8];
     const ol_ktensor **views = n_in <= 16 ? views_small : calloc(n_in, sizeof *views);
@@ -319,7 +319,7 @@ static ol_status run_step(ol_session *session, frame *fr, const exec_step *step,
             continue;
         if (!fr->slots[s].set) {
             st = ol_fail(err, OL_ERR_INTERNAL, "node '%s' (%s): input '%s' has no value", label(node),
-                         node->op_type, fr->eg->slots[s].value->name);
+                         step->label, fr->eg->slots[s].value->name);
             goto done;
         }
         views[k] = &fr->slots[s].t;
@@ -355,7 +355,7 @@ static ol_status run_step(ol_session *session, frame *fr, const exec_step *step,
             uint32_t s = step->outputs[k];
             if (s != OL_NO_SLOT && !fr->slots[s].set) {
                 st = ol_fail(err, OL_ERR_INTERNAL, "node '%s' (%s) did not produce output '%s'",
-                             label(node), node->op_type, fr->eg->slots[s].value->name);
+                             label(node), step->label, fr->eg->slots[s].value->name);
                 break;
             }
             if (half != OL_UNDEFINED && s != OL_NO_SLOT && fr->slots[s].t.dtype == OL_FLOAT) {
@@ -367,10 +367,10 @@ static ol_status run_step(ol_session *session, frame *fr, const exec_step *step,
             }
         }
     } else if (err->status == OL_OK) {
-        ol_fail(err, st, "node '%s' (%s) failed", label(node), node->op_type);
+        ol_fail(err, st, "node '%s' (%s) failed", label(node), step->label);
     }
     if (session->options.profile)
-        record_time(session, node->op_type, now_ms() - t0);
+        record_time(session, step->label, now_ms() - t0);
 done:
     for (size_t k = 0; discard && k < n_out; k++)
         if (discard[k].set && discard[k].own.kind == STORAGE_HEAP)

@@ -13,6 +13,7 @@ typedef struct ol_session ol_session;
 typedef struct ol_session_options {
     int threads;      /* 0: leave the BLAS/OpenMP default */
     bool profile;     /* collect per-op-type time */
+    bool no_fusion;   /* run every node as its own step (tests, debugging); see fuse.c */
 } ol_session_options;
 
 /* Checks that every node (subgraphs included) has an implementation and refuses the model up

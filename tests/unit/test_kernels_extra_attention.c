@@ -1,9 +1,10 @@
-/* Attention and rotary-embedding kernels on small hand-computed cases. */
+/* Attention, linear-attention and rotary-embedding kernels on small hand-computed cases. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
 #include "kernels/attention.h"
+#include "kernels/linear_attention.h"
 #include "kernels/rotary.h"
 
 /* Contiguous [batch][heads][seq][features] view. */
@@ -167,4 +168,43 @@ Test(kernels_rotary, partial_rotation_copies_the_rest_and_uses_position_ids)
     cr_assert_float_eq(y[0], -2.0f, 1e-6);
     cr_assert_float_eq(y[1], 1.0f, 1e-6);
     cr_assert(y[2] == 3 && y[3] == 4);
+}
+
+/* One head pair of size 1: k = {1, 2}, v = {3, 4}, q = {1, 1}. */
+static void linear_attention(ol_linear_attention_params *p, const float *decay, const float *beta, float *state,
+                             float *y)
+{
+    const float q[4] = {1, 1, 1, 1}, k[2] = {1, 2}, v[2] = {3, 4};
+    float work[1];
+    ol_linear_attention_f32(p, q, k, v, decay, beta, state, y, work);
+}
+
+Test(kernels_linear_attention, linear_gated_and_delta_rules)
+{
+    ol_linear_attention_params p = {.batch = 1, .seq = 2, .q_heads = 1, .kv_heads = 1, .key_size = 1,
+                                    .value_size = 1, .scale = 1.0f};
+    float state[1] = {0}, y[4];
+    linear_attention(&p, NULL, NULL, state, y);
+    cr_assert(y[0] == 3 && y[1] == 11 && state[0] == 11);
+    const float decay[2] = {logf(0.5f), logf(0.5f)};
+    p.gated = true;
+    state[0] = 0;
+    linear_attention(&p, decay, NULL, state, y);
+    cr_assert_float_eq(y[1], 9.5f, 1e-5);
+    const float beta[2] = {0.5f, 0.5f};
+    p.gated = false;
+    p.delta = true;
+    state[0] = 0;
+    linear_attention(&p, NULL, beta, state, y);
+    cr_assert_float_eq(y[0], 1.5f, 1e-6);
+    cr_assert_float_eq(y[1], 2.5f, 1e-6);
+}
+
+Test(kernels_linear_attention, query_heads_share_the_state_and_scale)
+{
+    ol_linear_attention_params p = {.batch = 1, .seq = 2, .q_heads = 2, .kv_heads = 1, .key_size = 1,
+                                    .value_size = 1, .scale = 0.5f};
+    float state[1] = {1}, y[4];   /* a past state of 1 */
+    linear_attention(&p, NULL, NULL, state, y);
+    cr_assert(y[0] == 2 && y[1] == 2 && y[2] == 6 && y[3] == 6);
 }

@@ -187,3 +187,21 @@ Test(fold_constants, folds_inside_if_branches_with_outer_constants)
     ol_model_destroy(before);
     ol_model_destroy(model);
 }
+
+Test(fold_constants, identity_of_a_shared_constant_is_not_copied)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(2, 2));
+    ol_value *w = pt_random_weight(g, "w", -1, 1, IRB_DIMS(2, 2));
+    ol_node *id = IRB_NODE(g, "Identity", "id", "w_alias", w);
+    ol_node *mm = IRB_NODE(g, "MatMul", "mm", "p", x, id->outputs[0]);
+    irb_output(g, IRB_NODE(g, "Add", "add", "y", mm->outputs[0], w)->outputs[0]);
+    ol_model *before = pt_clone(model);
+    cr_assert(pt_run_settled(pass, model, NULL));
+    cr_assert_eq(g->n_initializers, 1);
+    cr_assert_eq(mm->inputs[1], w);
+    pt_assert_same_outputs(before, model);
+    ol_model_destroy(before);
+    ol_model_destroy(model);
+}

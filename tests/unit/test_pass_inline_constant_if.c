@@ -1,6 +1,7 @@
 /* inline-constant-if: the taken branch replaces the If, with its initializers, outer references
  * and output names; what cannot be inlined stays. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pass/builtin_passes.h"
@@ -117,5 +118,41 @@ Test(inline_constant_if, unknown_condition_and_nested_subgraphs_stay)
     irb_output(g, nested->outputs[0]);
     cr_assert_not(pt_run(pass, model, NULL));
     cr_assert_eq(ptest_count_ops(g, "If"), 2);
+    ol_model_destroy(model);
+}
+
+Test(inline_constant_if, nested_constant_ifs_inline_from_the_inside_out)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(2));
+    ol_node *outer = IRB_NODE(g, "If", "outer", "y", bool_constant(g, "c_outer", false));
+    for (int b = 0; b < 2; b++) {
+        ol_graph *branch = ptest_attach_subgraph(outer, b ? "else_branch" : "then_branch");
+        ol_value *c = bool_constant(branch, b ? "c_else" : "c_then", true);
+        ol_node *inner = IRB_NODE(branch, "If", b ? "inner_e" : "inner_t", b ? "ie" : "it", c);
+        for (int k = 0; k < 2; k++) {
+            ol_graph *leaf = ptest_attach_subgraph(inner, k ? "else_branch" : "then_branch");
+            ol_value *ref = ol_graph_add_outer_ref(leaf, ol_graph_add_outer_ref(branch, x, &irb_err), &irb_err);
+            char name[16];
+            snprintf(name, sizeof name, "leaf%d%d", b, k);
+            irb_output(leaf, IRB_NODE(leaf, k ? "Neg" : "Abs", name, NULL, ref)->outputs[0]);
+        }
+        irb_output(branch, inner->outputs[0]);
+    }
+    irb_output(g, outer->outputs[0]);
+    ol_model *before = pt_clone(model);
+    /* The first run inlines the inner Ifs (the outer branches hold subgraphs); the host's fixpoint
+     * rerun then inlines the outer one. */
+    cr_assert(pass->flags & OL_PASS_FIXPOINT);
+    cr_assert(pt_run(pass, model, NULL));
+    cr_assert_eq(ptest_count_ops(g, "If"), 1);
+    cr_assert(pt_run_settled(pass, model, NULL));
+    cr_assert_eq(ptest_count_ops(g, "If"), 0);
+    ol_node *abs = pt_producer(pt_output(g, "y"));
+    cr_assert_str_eq(abs->name, "leaf10");   /* else branch of the outer, then branch of the inner */
+    cr_assert_eq(abs->inputs[0], x);
+    pt_assert_same_outputs(before, model);
+    ol_model_destroy(before);
     ol_model_destroy(model);
 }

@@ -26,5 +26,8 @@ const ol_op_def ol_ops_extra[] = {
     {"NonMaxSuppression", "", 10, ol_run_non_max_suppression, 0},
     {"RoiAlign", "", 10, ol_run_roi_align, F16},
     {"SwiGLU", "", 28, ol_run_swiglu, F16},
+    {"LinearAttention", "", 27, ol_run_linear_attention, F16},
+    {"CausalConvWithState", "", 27, ol_run_causal_conv_with_state, F16},
+    {"TensorScatter", "", 24, ol_run_tensor_scatter, 0},
     {0},
 };

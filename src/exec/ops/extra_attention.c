@@ -164,9 +164,9 @@ ol_status ol_run_attention(ol_op_ctx *ctx)
         return ol_op_fail(ctx, OL_ERR_INVALID, "nonpad_kv_seqlen cannot be combined with past_key/past_value");
     if (nonpad && (nonpad->dtype != OL_INT64 || nonpad->rank != 1 || nonpad->dims[0] != q.batch))
         return ol_op_fail(ctx, OL_ERR_INVALID, "nonpad_kv_seqlen must be int64 [%lld]", (long long)q.batch);
+    if (past_key && (past_key->rank != 4 || past_value->rank != 4 || past_value->dims[2] != past_key->dims[2]))
+        return ol_op_fail(ctx, OL_ERR_INVALID, "past_key and past_value must be 4-D with one sequence length");
     int64_t past_seq = past_key ? past_key->dims[2] : 0;
-    if (past_key && (past_value->rank != 4 || past_value->dims[2] != past_seq))
-        return ol_op_fail(ctx, OL_ERR_INVALID, "past_key and past_value sequence lengths differ");
 
     ol_attention_params p = {
         .batch = q.batch, .q_heads = q.heads, .kv_heads = k.heads, .q_seq = q.seq, .kv_seq = k.seq + past_seq,

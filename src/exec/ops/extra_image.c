@@ -86,7 +86,8 @@ ol_status ol_run_max_unpool(ol_op_ctx *ctx)
     if (!kernel || n_kernel != spatial)
         return ol_op_fail(ctx, OL_ERR_INVALID, "kernel_shape must have %zu values", spatial);
     int64_t strides[OL_KMAX_RANK], pads[2 * OL_KMAX_RANK], full[OL_KMAX_RANK] = {x->dims[0], x->dims[1]};
-    if (ints_attr(ctx, "strides", spatial, 1, strides) != OL_OK || ints_attr(ctx, "pads", 2 * spatial, 0, pads) != OL_OK)
+    if (ints_attr(ctx, "strides", spatial, 1, strides) != OL_OK ||
+        ints_attr(ctx, "pads", 2 * spatial, 0, pads) != OL_OK)
         return ol_op_error(ctx)->status;
     for (size_t d = 0; d < spatial; d++) {
         full[2 + d] = (x->dims[2 + d] - 1) * strides[d] - pads[d] - pads[spatial + d] + kernel[d];

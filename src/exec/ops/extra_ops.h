@@ -27,5 +27,8 @@ ol_status ol_run_lstm(ol_op_ctx *ctx);
 ol_status ol_run_non_max_suppression(ol_op_ctx *ctx);
 ol_status ol_run_roi_align(ol_op_ctx *ctx);
 ol_status ol_run_swiglu(ol_op_ctx *ctx);
+ol_status ol_run_linear_attention(ol_op_ctx *ctx);
+ol_status ol_run_causal_conv_with_state(ol_op_ctx *ctx);
+ol_status ol_run_tensor_scatter(ol_op_ctx *ctx);
 
 #endif

@@ -38,7 +38,8 @@ static ol_status read_activations(ol_op_ctx *ctx, ol_rnn_params *p)
     int per_dir = p->kind == OL_RNN_SIMPLE ? 1 : p->kind == OL_RNN_GRU ? 2 : 3;
     const ol_attr *names = ol_node_attr(node, "activations");
     size_t n_alpha = 0, n_beta = 0;
-    const ol_attr *alpha_attr = ol_node_attr(node, "activation_alpha"), *beta_attr = ol_node_attr(node, "activation_beta");
+    const ol_attr *alpha_attr = ol_node_attr(node, "activation_alpha");
+    const ol_attr *beta_attr = ol_node_attr(node, "activation_beta");
     const float *alphas = alpha_attr && alpha_attr->type == OL_ATTR_FLOATS ? alpha_attr->floats : NULL;
     const float *betas = beta_attr && beta_attr->type == OL_ATTR_FLOATS ? beta_attr->floats : NULL;
     size_t alpha_count = alphas ? alpha_attr->n : 0, beta_count = betas ? beta_attr->n : 0;
@@ -67,7 +68,6 @@ static ol_status read_activations(ol_op_ctx *ctx, ol_rnn_params *p)
             if (found->uses_beta && n_beta < beta_count)
                 a->beta = betas[n_beta++];
         }
-    /* LSTM's h defaults to Tanh like g. */
     return OL_OK;
 }
 
@@ -154,7 +154,8 @@ static ol_status run_recurrent(ol_op_ctx *ctx, ol_rnn_kind kind)
     for (size_t k = 0; k < n_outputs && k < ol_op_output_count(ctx); k++) {
         if (!ol_op_output_wanted(ctx, k))
             continue;
-        ol_ktensor *t = k == 0 ? ol_op_output(ctx, 0, OL_FLOAT, 4, y_dims) : ol_op_output(ctx, k, OL_FLOAT, 3, state_dims);
+        ol_ktensor *t = k == 0 ? ol_op_output(ctx, 0, OL_FLOAT, 4, y_dims)
+                               : ol_op_output(ctx, k, OL_FLOAT, 3, state_dims);
         if (!t)
             return ol_op_error(ctx)->status;
         outs[k] = t->data;

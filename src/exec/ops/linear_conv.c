@@ -2,9 +2,12 @@
  * types) and com.microsoft FusedConv (Conv + activation + optional residual sum, what a graph
  * optimizer makes of Conv -> Add -> Relu): attributes and shapes here, the arithmetic in
  * kernels/conv. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec/ops/linear_ops.h"
+#include "kernels/binary.h"
+#include "kernels/broadcast.h"
 #include "kernels/conv.h"
 
 static bool conv_dtype(ol_dtype t)
@@ -75,11 +78,69 @@ static ol_status read_activation(ol_op_ctx *ctx, ol_conv_params *p)
                       name);
 }
 
-/* Conv, and com.microsoft FusedConv: activation(conv(X, W) + B + Z) with the optional sum input Z. */
+/* An activation the executor fused into a Conv step (see src/exec/fuse.c). */
+static void take_fusion(const ol_op_fusion *f, ol_conv_params *p)
+{
+    static const ol_conv_activation acts[] = {
+        [OL_FUSED_NONE] = OL_CONV_ACT_NONE, [OL_FUSED_RELU] = OL_CONV_ACT_RELU,
+        [OL_FUSED_CLIP] = OL_CONV_ACT_CLIP, [OL_FUSED_LEAKY_RELU] = OL_CONV_ACT_LEAKY_RELU,
+        [OL_FUSED_SIGMOID] = OL_CONV_ACT_SIGMOID, [OL_FUSED_TANH] = OL_CONV_ACT_TANH,
+        [OL_FUSED_HARD_SIGMOID] = OL_CONV_ACT_HARD_SIGMOID, [OL_FUSED_HARD_SWISH] = OL_CONV_ACT_HARD_SWISH,
+        [OL_FUSED_SWISH] = OL_CONV_ACT_SWISH,
+    };
+    p->activation = acts[f->activation];
+    p->alpha = f->alpha;
+    p->beta = f->beta;
+}
+
+/* A fused residual Add whose other input does not have the convolution's shape (it broadcasts):
+ * the convolution goes to a temporary, the Add broadcasts into the step's output, and the
+ * activation runs over that. Rare; the common residual has the same shape and is summed in the
+ * convolution's last pass. */
+static ol_status run_broadcast_sum(ol_op_ctx *ctx, const ol_conv_params *p, const ol_ktensor *x,
+                                   const ol_ktensor *w, const ol_ktensor *b, const ol_ktensor *sum,
+                                   const int64_t *dims)
+{
+    ol_conv_params plain = *p;
+    plain.activation = OL_CONV_ACT_NONE;
+    ol_ktensor conv;
+    ol_ktensor_set_shape(&conv, x->dtype, x->rank, dims);
+    const ol_ktensor *both[2] = {&conv, sum};
+    int rank;
+    int64_t out_dims[OL_KMAX_RANK];
+    if (sum->dtype != x->dtype || ol_broadcast_shapes(2, both, &rank, out_dims) != -1)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "the fused Add's inputs do not broadcast");
+    size_t bytes = ol_conv_scratch_bytes(&plain, x, w, &conv);
+    void *scratch = NULL;
+    if (bytes && !(scratch = ol_op_scratch(ctx, bytes)))
+        return ol_op_error(ctx)->status;
+    ol_ktensor *y = ol_op_output(ctx, 0, x->dtype, rank, out_dims);
+    if (!y)
+        return ol_op_error(ctx)->status;
+    conv.data = malloc(ol_ktensor_nbytes(&conv) + 1);
+    if (!conv.data)
+        return ol_op_fail(ctx, OL_ERR_NOMEM, "out of memory");
+    ol_conv(&plain, x, w, b, NULL, &conv, scratch);
+    bool ok = ol_binary(OL_BINARY_ADD, &conv, sum, y, ol_op_threads(ctx));
+    free(conv.data);
+    if (!ok)
+        return ol_op_fail(ctx, OL_ERR_INTERNAL, "the fused Add failed");
+    ol_conv_params act = *p;
+    int64_t n = ol_ktensor_numel(y);
+    if (y->dtype == OL_FLOAT)
+        ol_conv_epilogue_f32(&act, 0.0f, NULL, y->data, n);
+    else
+        ol_conv_epilogue_f64(&act, 0.0, NULL, y->data, n);
+    return OL_OK;
+}
+
+/* Conv, and com.microsoft FusedConv: activation(conv(X, W) + B + Z) with the optional sum input Z.
+ * A Conv step may carry an activation and residual the executor fused into it. */
 static ol_status run_conv(ol_op_ctx *ctx, bool fused)
 {
     const ol_ktensor *x = ol_op_input(ctx, 0), *w = ol_op_input(ctx, 1), *b = ol_op_input(ctx, 2);
-    const ol_ktensor *sum = fused ? ol_op_input(ctx, 3) : NULL;
+    const ol_op_fusion *fusion = fused ? NULL : ol_op_fusion_of(ctx);
+    const ol_ktensor *sum = fused || (fusion && fusion->sum) ? ol_op_input(ctx, 3) : NULL;
     ol_status st = check_operands(ctx, x, w, b);
     if (st != OL_OK)
         return st;
@@ -87,6 +148,8 @@ static ol_status run_conv(ol_op_ctx *ctx, bool fused)
     ol_conv_params p = {.threads = ol_op_threads(ctx)};
     if (fused && (st = read_activation(ctx, &p)) != OL_OK)
         return st;
+    if (fusion)
+        take_fusion(fusion, &p);
     ol_auto_pad mode;
     bool pads_given;
     if ((st = read_group(ctx, x->dims[1], &p.group)) != OL_OK ||
@@ -110,6 +173,9 @@ static ol_status run_conv(ol_op_ctx *ctx, bool fused)
     int64_t blas[] = {M / p.group, k_size, out_size};
     if ((st = ol_linear_check_blas_dims(ctx, blas, 3)) != OL_OK)
         return st;
+    if (sum && fusion && (sum->dtype != x->dtype || sum->rank != x->rank ||
+                          memcmp(sum->dims, dims, (size_t)x->rank * sizeof *dims) != 0))
+        return run_broadcast_sum(ctx, &p, x, w, b, sum, dims);
     if (sum && (sum->dtype != x->dtype || sum->rank != x->rank ||
                 memcmp(sum->dims, dims, (size_t)x->rank * sizeof *dims) != 0))
         return ol_op_fail(ctx, OL_ERR_INVALID, "the sum input Z must have the output's type and shape");
