@@ -1,12 +1,12 @@
 /* fold-constants: a node whose inputs are all constants is run once by the reference executor and
  * replaced by initializers holding its outputs; Constant nodes become initializers.
  *
- * Folding must not blow up the file: an output is only stored when it is no larger than the largest
- * input of the node or than `size-limit` bytes, so an Expand or ConstantOfShape that materializes a
- * big tensor from a small shape stays a node. The inputs a fold leaves unused are removed with it,
- * so the file grows by at most `size-limit` bytes per folded node, and then only for outputs that
- * are bigger than any of its inputs. An Identity of a constant is not run (that would copy the
- * tensor): its readers read the constant. */
+ * Folding must not blow up the file. A fold frees the constants only the folded node read and adds
+ * its outputs; it is made only when that adds at most `size-limit` bytes, so an Expand or
+ * ConstantOfShape that materializes a big tensor from a small shape stays a node, and a Transpose of
+ * a weight that other nodes also read is not stored twice. The pass manager's report shows the
+ * model's weight bytes before and after every pass. An Identity of a constant is not run (that would
+ * copy the tensor): its readers read the constant. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +39,6 @@ static bool never_folded(const ol_node *node)
     return false;
 }
 
-static size_t tensor_bytes(const ol_tensor *t)
-{
-    return t->nbytes;
-}
-
 /* Bytes of the output's declared static type, or 0 when not known before running. */
 static size_t declared_bytes(const ol_value *v)
 {
@@ -58,6 +53,24 @@ static size_t declared_bytes(const ol_value *v)
     return ol_dtype_storage_bytes(v->type.elem, n);
 }
 
+/* Bytes of the constants that folding `node` frees: those it alone reads (an outer value may have
+ * readers in the enclosing graph, so it is not counted). Each value counts once. */
+static size_t freed_bytes(const ol_node *node)
+{
+    size_t freed = 0;
+    for (size_t i = 0; i < node->n_inputs; i++) {
+        const ol_value *v = node->inputs[i];
+        bool first = true, only_here = v && !v->outer && !v->is_output;
+        for (size_t k = 0; k < i && first; k++)
+            first = node->inputs[k] != v;
+        for (size_t u = 0; only_here && u < v->n_uses; u++)
+            only_here = v->uses[u].node == node;
+        if (first && only_here)
+            freed += pass_constant(v)->nbytes;
+    }
+    return freed;
+}
+
 static bool any_output_used(const ol_node *node)
 {
     for (size_t k = 0; k < node->n_outputs; k++)
@@ -67,21 +80,18 @@ static bool any_output_used(const ol_node *node)
 }
 
 /* The node can be folded, judging by what is known before running it; fills `inputs`. */
-static bool foldable(const ol_node *node, const ol_tensor **inputs, size_t *largest_input)
+static bool foldable(const ol_node *node, const ol_tensor **inputs)
 {
     if (!pass_is_onnx(node) || never_folded(node) || pass_has_subgraphs(node) ||
         !any_output_used(node) || !pass_attrs_copyable(node) ||
         !ol_op_lookup(node->op_type, node->domain, node->opset))
         return false;
-    *largest_input = 0;
     for (size_t i = 0; i < node->n_inputs; i++) {
         inputs[i] = NULL;
         if (!node->inputs[i])
             continue;
         if (!(inputs[i] = pass_constant(node->inputs[i])) || inputs[i]->dtype == OL_STRING)
             return false;
-        if (tensor_bytes(inputs[i]) > *largest_input)
-            *largest_input = tensor_bytes(inputs[i]);
     }
     for (size_t k = 0; k < node->n_outputs; k++)
         if (node->outputs[k] && node->outputs[k]->type.kind == OL_TYPE_OTHER)
@@ -89,10 +99,11 @@ static bool foldable(const ol_node *node, const ol_tensor **inputs, size_t *larg
     return true;
 }
 
-static size_t output_cap(const fold_ctx *ctx, size_t largest_input)
+/* Output bytes the fold may store: what it frees plus the allowed growth. */
+static size_t output_budget(const fold_ctx *ctx, const ol_node *node)
 {
-    size_t limit = ctx->size_limit > 0 ? (size_t)ctx->size_limit : 0;
-    return largest_input > limit ? largest_input : limit;
+    size_t limit = ctx->size_limit > 0 ? (size_t)ctx->size_limit : 0, freed = freed_bytes(node);
+    return freed > SIZE_MAX - limit ? SIZE_MAX : freed + limit;
 }
 
 static ol_status fold_node(ol_graph *graph, ol_node *node, const fold_ctx *ctx, bool *changed,
@@ -105,17 +116,23 @@ static ol_status fold_node(ol_graph *graph, ol_node *node, const fold_ctx *ctx, 
         free(outputs);
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
     }
-    size_t largest = 0;
     ol_status st = OL_OK;
-    bool fits = foldable(node, inputs, &largest), ran = false;
-    size_t cap = output_cap(ctx, largest);
-    for (size_t k = 0; fits && k < node->n_outputs; k++)
-        fits = declared_bytes(node->outputs[k]) <= cap;   /* refuse big outputs before making them */
+    bool fits = foldable(node, inputs), ran = false;
+    size_t budget = fits ? output_budget(ctx, node) : 0, total = 0;
+    for (size_t k = 0; fits && k < node->n_outputs; k++)   /* refuse big outputs before making them */
+        if (!pass_output_unused(node, k)) {
+            size_t bytes = declared_bytes(node->outputs[k]);
+            fits = bytes <= budget - total;
+            total += fits ? bytes : 0;
+        }
     if (fits)
         st = pass_eval_node(node, inputs, outputs, &ran, err);
+    total = 0;
     for (size_t k = 0; ran && k < node->n_outputs; k++)
-        if (outputs[k] && tensor_bytes(outputs[k]) > cap)
-            ran = false;
+        if (outputs[k] && !pass_output_unused(node, k)) {
+            ran = outputs[k]->nbytes <= budget - total;
+            total += ran ? outputs[k]->nbytes : 0;
+        }
     /* Every output is replaced (or was unused) before the node goes, so nothing is half done. */
     for (size_t k = 0; st == OL_OK && ran && k < node->n_outputs; k++) {
         ol_value *out = node->outputs[k];
@@ -211,7 +228,7 @@ static ol_status fold_graph(ol_graph *graph, void *ctx, bool *changed, ol_error 
 
 static const ol_pass_option fold_options[] = {
     {"size-limit", OL_OPTION_INT, "16384",
-     "bytes an output may have when it is bigger than every input of the folded node", NULL},
+     "bytes one fold may add to the model (its outputs less the constants it frees)", NULL},
 };
 
 static ol_status run_fold_constants(ol_model *model, const ol_option_values *options, bool *changed,

@@ -39,6 +39,11 @@ static bool inlinable(const ol_node *node, const ol_graph *branch)
         if (!v->erased && v->outer && v->outer->graph != node->graph)
             return false;
     }
+    for (size_t k = 0; k < branch->n_outputs; k++) {
+        const ol_value *out = branch->outputs[k];
+        if (!out->constant && !out->outer && (!out->producer || out->producer->erased))
+            return false;   /* undefined: the verifier's business, not something to inline */
+    }
     return true;
 }
 
@@ -112,14 +117,9 @@ static ol_status inline_if(ol_graph *graph, ol_node *node, bool *changed, ol_err
     if (!map)
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
     st = copy_branch(graph, branch, map, err);
-    for (size_t k = 0; k < node->n_outputs && st == OL_OK; k++) {
-        ol_value *result = map[branch->outputs[k]->id];
-        if (!result)
-            st = ol_fail(err, OL_ERR_INVALID, "If '%s': branch output '%s' is never defined",
-                         node->name ? node->name : "", branch->outputs[k]->name);
-        else if (node->outputs[k])
-            st = take_over_output(graph, node->outputs[k], result, err);
-    }
+    for (size_t k = 0; k < node->n_outputs && st == OL_OK; k++)
+        if (node->outputs[k])
+            st = take_over_output(graph, node->outputs[k], map[branch->outputs[k]->id], err);
     if (st == OL_OK)
         st = pass_erase_node(graph, node, err);
     free(map);

@@ -18,8 +18,8 @@ typedef ol_status (*pass_graph_fn)(ol_graph *graph, void *ctx, bool *changed, ol
 
 /* Runs `fn` on the main graph and then on every subgraph (If branches, Loop and Scan bodies) of the
  * nodes still alive, outermost first, so a subgraph sees the constants its parent folded. Each graph
- * is topologically sorted before `fn` sees it, and sorted and compacted again when `fn` changed it
- * (rewrites append their new nodes at the end). */
+ * is topologically sorted before `fn` sees it and again when `fn` changed it (rewrites append their
+ * new nodes at the end), then compacted. */
 ol_status pass_for_each_graph(ol_model *model, pass_graph_fn fn, void *ctx, bool *changed, ol_error *err);
 
 /* ---- nodes ---- */
@@ -31,8 +31,6 @@ bool pass_is_op(const ol_node *node, const char *op_type);
 bool pass_has_subgraphs(const ol_node *node);
 /* Node input i, or NULL when it is absent or omitted. */
 ol_value *pass_input(const ol_node *node, size_t i);
-/* Number of node outputs that are present. */
-size_t pass_live_outputs(const ol_node *node);
 /* Output i is absent, or nothing reads it and it is not a graph output. */
 bool pass_output_unused(const ol_node *node, size_t i);
 
@@ -68,7 +66,8 @@ ol_status pass_replace_with_constant(ol_graph *graph, ol_value *value, ol_tensor
 ol_status pass_drop_if_unused(ol_graph *graph, ol_value *value, ol_error *err);
 /* pass_drop_if_unused on every input of `node` (call after erasing it). */
 ol_status pass_drop_unused_inputs(ol_graph *graph, const ol_node *node, ol_error *err);
-/* Erases `node` and then drops its inputs that became unused. */
+/* Erases `node` (whose outputs nothing may read any more) with its output values, then drops its
+ * inputs that became unused. */
 ol_status pass_erase_node(ol_graph *graph, ol_node *node, ol_error *err);
 
 #endif

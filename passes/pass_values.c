@@ -28,14 +28,6 @@ ol_value *pass_input(const ol_node *node, size_t i)
     return i < node->n_inputs ? node->inputs[i] : NULL;
 }
 
-size_t pass_live_outputs(const ol_node *node)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < node->n_outputs; i++)
-        n += node->outputs[i] != NULL;
-    return n;
-}
-
 bool pass_output_unused(const ol_node *node, size_t i)
 {
     const ol_value *v = i < node->n_outputs ? node->outputs[i] : NULL;

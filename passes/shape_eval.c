@@ -185,7 +185,8 @@ static bool eval_slice(const ol_node *node, const sym_vec *in, sym_vec *out)
     size_t ns, ne, na = 0, nt = 0;
     if (node->opset < 10 || !in->known || in->rank != 1 || !const_ints(node, 1, starts, &ns) ||
         !const_ints(node, 2, ends, &ne) || ns != 1 || ne != 1 ||
-        (pass_input(node, 3) && (!const_ints(node, 3, axes, &na) || na != 1 || (axes[0] != 0 && axes[0] != -1))) ||
+        (pass_input(node, 3) &&
+         (!const_ints(node, 3, axes, &na) || na != 1 || (axes[0] != 0 && axes[0] != -1))) ||
         (pass_input(node, 4) && (!const_ints(node, 4, steps, &nt) || nt != 1)))
         return false;
     int64_t n = (int64_t)in->n, step = nt ? steps[0] : 1;

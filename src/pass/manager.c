@@ -121,6 +121,30 @@ static ol_status measure(run_state *rs, ol_model_stats *out, ol_error *err)
     return rs->options->measure ? ol_pass_measure(rs->model, out, err) : OL_OK;
 }
 
+/* Statistics of a model no pass changed since `from` was measured: a copy, since measuring means
+ * writing and reading the whole model. */
+static ol_status copy_stats(const ol_model_stats *from, ol_model_stats *to, ol_error *err)
+{
+    *to = *from;
+    to->ops = calloc(from->n_ops ? from->n_ops : 1, sizeof *to->ops);
+    to->costs = NULL;
+    to->n_costs = 0;
+    if (!to->ops) {
+        to->n_ops = 0;
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < from->n_ops; i++) {
+        to->ops[i].count = from->ops[i].count;
+        to->ops[i].domain = strdup(from->ops[i].domain);
+        to->ops[i].op_type = strdup(from->ops[i].op_type);
+        if (!to->ops[i].domain || !to->ops[i].op_type) {
+            ol_model_stats_free(to);
+            return ol_fail(err, OL_ERR_NOMEM, "out of memory");
+        }
+    }
+    return OL_OK;
+}
+
 static ol_status run_pipeline(run_state *rs, const ol_pipeline *pipeline, ol_error *err)
 {
     ol_pipeline_report *report = rs->report;
@@ -141,7 +165,8 @@ static ol_status run_pipeline(run_state *rs, const ol_pipeline *pipeline, ol_err
             return ol_fail(err, OL_ERR_NOMEM, "out of memory");
         st = run_pass(rs, entry, step, err);
         if (st == OL_OK && rs->options->measure) {
-            st = measure(rs, &step->after, err);
+            const ol_model_stats *before = i == 0 ? &report->input_stats : &report->steps[i - 1].after;
+            st = step->changed ? measure(rs, &step->after, err) : copy_stats(before, &step->after, err);
             step->measured = st == OL_OK;
             if (st != OL_OK)
                 ol_error_prefix(err, "after pass '%s': ", entry->pass->name);

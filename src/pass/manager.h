@@ -25,7 +25,8 @@
 typedef struct ol_pass_manager_options {
     bool verify_each;          /* IR verifier after every run of every pass (tests always set it) */
     unsigned max_iterations;   /* bound for fixpoint passes; 0: OL_PASS_DEFAULT_MAX_ITERATIONS */
-    bool measure;              /* model statistics before the first pass and after each */
+    bool measure;              /* model statistics before the first pass and after each (after a
+                                  pass that reported no change, a copy of those before it) */
     /* Called after each pass once it is verified and measured; an error stops the pipeline with
      * it, and *stop = true stops it without one (the rest of the passes do not run). */
     ol_status (*after_pass)(void *user, size_t index, const ol_model *model, bool *stop, ol_error *err);

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Every lossless pass alone, and the default pipeline (-O1), on every fixture zoo model.
 
-For each model and each pipeline: `onnx-lite optimize -p PASS` (or -O1) writes the rewritten model,
-onnx.checker must accept it, onnxruntime must load it and give the same outputs as the original on
-seeded random inputs at batch 1 and 2 (max error relative to each output's largest magnitude
-<= 1e-4, onnxruntime's own graph optimizations off so that only our rewrite is compared), and the
-graph's inputs and outputs must keep their names. The node counts before and after -O1 are
-printed. Exits 77 (skipped) when the zoo has not been generated; prints 'N passed, M failed'.
+For each model and each pipeline: `onnx-lite optimize -p PASS` (or -O1) writes the rewritten model;
+onnx.checker must accept it (full_check: strict shape inference against its value_info);
+onnxruntime must load it and give the same outputs as the original on seeded random inputs at
+batch 1 and 2 (max error relative to each output's largest magnitude <= 1e-4, onnxruntime's own
+graph optimizations off so that only our rewrite is compared); and the graph's inputs and outputs
+must keep their names. The node counts before and after -O1 are printed. Exits 77 (skipped) when
+the zoo has not been generated; prints 'N passed, M failed'.
 
 usage: passes_equivalence.py ONNX_LITE [--passes a,b] [--no-o1] [MODEL ...]
 """
@@ -71,7 +72,7 @@ def check(binary, model, pipeline, reference, tmp):
     if r.returncode != 0:
         return f"optimize failed: {r.stderr.strip()}"
     try:
-        onnx.checker.check_model(out)
+        onnx.checker.check_model(out, full_check=True)
         sess = session(out)
     except Exception as e:   # the checker and onnxruntime raise their own types
         return f"{type(e).__name__}: {str(e).strip()[:300]}"

@@ -93,7 +93,7 @@ Test(fold_constants, size_cap_keeps_big_outputs_as_nodes)
     ol_model *model = big_from_small();
     cr_assert_not(pt_run(pass, model, "size-limit=1024"));
     cr_assert_eq(ptest_count_ops(model->graph, "ConstantOfShape"), 1);
-    /* The default cap (16 KiB) admits exactly this output. */
+    /* The default cap (16 KiB, plus the 16 bytes of the shape it frees) admits this output. */
     ol_model *before = pt_clone(model);
     cr_assert(pt_run(pass, model, NULL));
     cr_assert_eq(ptest_count_ops(model->graph, "ConstantOfShape"), 0);
@@ -201,6 +201,44 @@ Test(fold_constants, identity_of_a_shared_constant_is_not_copied)
     cr_assert(pt_run_settled(pass, model, NULL));
     cr_assert_eq(g->n_initializers, 1);
     cr_assert_eq(mm->inputs[1], w);
+    pt_assert_same_outputs(before, model);
+    ol_model_destroy(before);
+    ol_model_destroy(model);
+}
+
+/* Transpose(w) where w is also read elsewhere: folding would store w twice. */
+Test(fold_constants, a_shared_input_is_not_freed_so_its_copy_counts)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(4, 4));
+    ol_value *w = pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 4));   /* 64 bytes */
+    ol_node *t = IRB_NODE(g, "Transpose", "t", "w_t", w);
+    ol_node *mm = IRB_NODE(g, "MatMul", "mm", "p", x, t->outputs[0]);
+    irb_output(g, IRB_NODE(g, "Add", "add", "y", mm->outputs[0], w)->outputs[0]);
+    cr_assert_not(pt_run(pass, model, "size-limit=63"));
+    cr_assert_eq(ptest_count_ops(g, "Transpose"), 1);
+    ol_model *before = pt_clone(model);
+    cr_assert(pt_run(pass, model, "size-limit=64"));
+    cr_assert_eq(ptest_count_ops(g, "Transpose"), 0);
+    cr_assert_eq(g->n_initializers, 2);
+    pt_assert_same_outputs(before, model);
+    ol_model_destroy(before);
+    ol_model_destroy(model);
+}
+
+/* An input read only by the folded node is freed: its size is available to the outputs. */
+Test(fold_constants, a_freed_input_pays_for_the_output)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(4, 4));
+    ol_node *t = IRB_NODE(g, "Transpose", "t", "w_t", pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 4)));
+    irb_output(g, IRB_NODE(g, "MatMul", "mm", "y", x, t->outputs[0])->outputs[0]);
+    ol_model *before = pt_clone(model);
+    cr_assert(pt_run(pass, model, "size-limit=0"));
+    cr_assert_eq(ptest_count_ops(g, "Transpose"), 0);
+    cr_assert_eq(g->n_initializers, 1);
     pt_assert_same_outputs(before, model);
     ol_model_destroy(before);
     ol_model_destroy(model);

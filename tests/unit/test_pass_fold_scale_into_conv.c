@@ -68,7 +68,8 @@ Test(fold_scale_into_conv, input_scaling_before_grouped_padded_conv)
     ol_graph *g = model->graph;
     ol_value *x = irb_input(g, "x", IRB_DIMS(1, 4, 5, 5));
     /* (x / std) with a std per input channel, the usual input normalization */
-    ol_node *div = IRB_NODE(g, "Div", "div", "xn", x, pt_random_weight(g, "std", 0.5f, 2, IRB_DIMS(1, 4, 1, 1)));
+    ol_value *std = pt_random_weight(g, "std", 0.5f, 2, IRB_DIMS(1, 4, 1, 1));
+    ol_node *div = IRB_NODE(g, "Div", "div", "xn", x, std);
     ol_node *c = conv(g, div->outputs[0], 6, 4, 2, true);
     irb_output(g, c->outputs[0]);
     check(model, true, 1);
@@ -94,7 +95,8 @@ Test(fold_scale_into_conv, constants_that_are_not_per_channel_stay)
     ol_value *x = irb_input(g, "x", IRB_DIMS(1, 3, 5, 5));
     ol_node *c = conv(g, x, 2, 3, 1, true);
     /* varies along the width */
-    ol_node *mul = IRB_NODE(g, "Mul", "mul", "m", c->outputs[0], pt_random_weight(g, "s", -1, 1, IRB_DIMS(1, 5)));
+    ol_node *mul = IRB_NODE(g, "Mul", "mul", "m", c->outputs[0], pt_random_weight(g, "s", -1, 1,
+                            IRB_DIMS(1, 5)));
     /* grows the output to [2, 2, 5, 5] */
     ol_node *add = IRB_NODE(g, "Add", "add", "y", mul->outputs[0],
                             pt_random_weight(g, "t", -1, 1, IRB_DIMS(2, 1, 1, 1)));
@@ -109,7 +111,8 @@ Test(fold_scale_into_conv, shared_conv_output_stays)
     ol_graph *g = model->graph;
     ol_value *x = irb_input(g, "x", IRB_DIMS(1, 3, 5, 5));
     ol_node *c = conv(g, x, 2, 3, 1, true);
-    irb_output(g, IRB_NODE(g, "Mul", "mul", "y", c->outputs[0], pt_floats(g, "k", 0, NULL, (float[]){3}))->outputs[0]);
+    irb_output(g, IRB_NODE(g, "Mul", "mul", "y", c->outputs[0], pt_floats(g, "k", 0, NULL,
+               (float[]){3}))->outputs[0]);
     irb_output(g, c->outputs[0]);
     check(model, false, 2);
     ol_model_destroy(model);
@@ -120,10 +123,13 @@ Test(fold_scale_into_conv, conv_transpose_output_channels)
     ol_model *model = irb_model();
     ol_graph *g = model->graph;
     ol_value *x = irb_input(g, "x", IRB_DIMS(1, 4, 3, 3));
-    ol_node *d = IRB_NODE(g, "ConvTranspose", "deconv", "d", x, pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 3, 2, 2)));
+    ol_value *w = pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 3, 2, 2));
+    ol_node *d = IRB_NODE(g, "ConvTranspose", "deconv", "d", x, w);
     cr_assert_eq(ol_node_set_attr_int(d, "group", 2, &irb_err), OL_OK);
-    ol_node *mul = IRB_NODE(g, "Mul", "mul", "m", d->outputs[0], pt_random_weight(g, "s", 0.5f, 2, IRB_DIMS(6, 1, 1)));
-    ol_node *add = IRB_NODE(g, "Add", "add", "y", mul->outputs[0], pt_random_weight(g, "t", -1, 1, IRB_DIMS(6, 1, 1)));
+    ol_node *mul = IRB_NODE(g, "Mul", "mul", "m", d->outputs[0], pt_random_weight(g, "s", 0.5f, 2,
+                            IRB_DIMS(6, 1, 1)));
+    ol_node *add = IRB_NODE(g, "Add", "add", "y", mul->outputs[0], pt_random_weight(g, "t", -1, 1,
+                            IRB_DIMS(6, 1, 1)));
     irb_output(g, add->outputs[0]);
     check(model, true, 1);
     cr_assert_eq(d->n_inputs, 3, "no bias was added for the Add");
@@ -136,11 +142,14 @@ Test(fold_scale_into_conv, gemm_columns_and_inputs)
     ol_graph *g = model->graph;
     ol_value *x = irb_input(g, "x", IRB_DIMS(5, 3));   /* transA: A is [K, M] */
     ol_node *pre = IRB_NODE(g, "Mul", "pre", "xs", pt_random_weight(g, "k", 0.5f, 2, IRB_DIMS(5, 1)), x);
-    ol_node *gemm = IRB_NODE(g, "Gemm", "gemm", "f", pre->outputs[0], pt_random_weight(g, "w", -1, 1, IRB_DIMS(5, 4)));
+    ol_value *w = pt_random_weight(g, "w", -1, 1, IRB_DIMS(5, 4));
+    ol_node *gemm = IRB_NODE(g, "Gemm", "gemm", "f", pre->outputs[0], w);
     cr_assert_eq(ol_node_set_attr_int(gemm, "transA", 1, &irb_err), OL_OK);
     cr_assert_eq(ol_node_set_attr_float(gemm, "beta", 3.0f, &irb_err), OL_OK);
-    ol_node *mul = IRB_NODE(g, "Mul", "mul", "m", gemm->outputs[0], pt_random_weight(g, "s", -2, 2, IRB_DIMS(4)));
-    ol_node *sub = IRB_NODE(g, "Sub", "sub", "y", mul->outputs[0], pt_random_weight(g, "t", -1, 1, IRB_DIMS(1, 4)));
+    ol_node *mul = IRB_NODE(g, "Mul", "mul", "m", gemm->outputs[0], pt_random_weight(g, "s", -2, 2,
+                            IRB_DIMS(4)));
+    ol_node *sub = IRB_NODE(g, "Sub", "sub", "y", mul->outputs[0], pt_random_weight(g, "t", -1, 1,
+                            IRB_DIMS(1, 4)));
     irb_output(g, sub->outputs[0]);
     check(model, true, 1);
     cr_assert_eq(gemm->inputs[0], x);

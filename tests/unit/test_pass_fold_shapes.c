@@ -59,7 +59,8 @@ Test(fold_shapes, symbolic_batch_becomes_copy)
     ol_graph *g = model->graph;
     ol_value *x = pt_input(g, "x", OL_FLOAT, IRB_DIMS(2, 4, 6), batch);
     ol_node *relu = IRB_NODE(g, "Relu", "relu", "h", x);
-    ol_node *target = IRB_NODE(g, "Concat", "concat", "target", dim_of(g, x, 0, "b"), PT_INTS(g, "rest", 2, 12));
+    ol_node *target = IRB_NODE(g, "Concat", "concat", "target", dim_of(g, x, 0, "b"),
+                               PT_INTS(g, "rest", 2, 12));
     cr_assert_eq(ol_node_set_attr_int(target, "axis", 0, &irb_err), OL_OK);
     irb_output(g, IRB_NODE(g, "Reshape", "reshape", "y", relu->outputs[0], target->outputs[0])->outputs[0]);
     ol_model *before = pt_clone(model);
@@ -81,12 +82,15 @@ Test(fold_shapes, static_shape_arithmetic_becomes_a_constant)
     ol_value *half = IRB_NODE(g, "Div", "div", "half", pt_ints(g, "c", 0, NULL, (int64_t[]){4}),
                               pt_ints(g, "two", 0, NULL, (int64_t[]){2}))->outputs[0];
     ol_node *shape = IRB_NODE(g, "Shape", "shape", "s", x);
-    ol_node *g1 = IRB_NODE(g, "Gather", "gather1", "d1", shape->outputs[0], pt_ints(g, "i1", 0, NULL, (int64_t[]){1}));
-    ol_node *div = IRB_NODE(g, "Div", "div2", "d1_half", g1->outputs[0], pt_ints(g, "two2", 0, NULL, (int64_t[]){2}));
+    ol_node *g1 = IRB_NODE(g, "Gather", "gather1", "d1", shape->outputs[0],
+                           pt_ints(g, "i1", 0, NULL, (int64_t[]){1}));
+    ol_node *div = IRB_NODE(g, "Div", "div2", "d1_half", g1->outputs[0], pt_ints(g, "two2", 0, NULL,
+                            (int64_t[]){2}));
     ol_node *cast = IRB_NODE(g, "Cast", "cast", "d1_half64", div->outputs[0]);
     cr_assert_eq(ol_node_set_attr_int(cast, "to", OL_INT64, &irb_err), OL_OK);
     ol_node *unsq = IRB_NODE(g, "Unsqueeze", "unsq", "d1_vec", cast->outputs[0], PT_INTS(g, "axes", 0));
-    ol_node *target = IRB_NODE(g, "Concat", "concat", "target", dim_of(g, x, 0, "b"), PT_INTS(g, "two_vec", 2),
+    ol_node *target = IRB_NODE(g, "Concat", "concat", "target", dim_of(g, x, 0, "b"),
+                               PT_INTS(g, "two_vec", 2),
                                unsq->outputs[0], dim_of(g, x, 2, "w"));
     cr_assert_eq(ol_node_set_attr_int(target, "axis", 0, &irb_err), OL_OK);
     irb_output(g, IRB_NODE(g, "Reshape", "reshape", "y", x, target->outputs[0])->outputs[0]);
@@ -112,7 +116,8 @@ Test(fold_shapes, one_unknown_dim_becomes_infer)
     ol_node *t = IRB_NODE(g, "Transpose", "transpose", "xt", x);   /* [4, N, 6] */
     cr_assert_eq(ol_node_set_attr_ints(t, "perm", (int64_t[]){1, 0, 2}, 3, &irb_err), OL_OK);
     /* [N, 4, 6] applied to [4, N, 6]: N is not the data's dim 0, so it can only be inferred */
-    ol_node *target = IRB_NODE(g, "Concat", "concat", "target", dim_of(g, x, 0, "b"), PT_INTS(g, "rest", 4, 6));
+    ol_node *target = IRB_NODE(g, "Concat", "concat", "target", dim_of(g, x, 0, "b"),
+                               PT_INTS(g, "rest", 4, 6));
     cr_assert_eq(ol_node_set_attr_int(target, "axis", 0, &irb_err), OL_OK);
     irb_output(g, IRB_NODE(g, "Reshape", "reshape", "y", t->outputs[0], target->outputs[0])->outputs[0]);
     ol_model *before = pt_clone(model);

@@ -59,7 +59,8 @@ Test(fuse_bn, into_conv_without_bias_adds_one)
     ol_model *model = irb_model();
     ol_graph *g = model->graph;
     ol_value *x = irb_input(g, "x", IRB_DIMS(2, 3, 4, 4));
-    ol_node *conv = IRB_NODE(g, "Conv", "conv", "c", x, pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 3, 1, 1)));
+    ol_value *w = pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 3, 1, 1));
+    ol_node *conv = IRB_NODE(g, "Conv", "conv", "c", x, w);
     ol_node *bn = add_bn(g, conv->outputs[0], 4, "bn_out");
     irb_output(g, IRB_NODE(g, "Relu", "relu", "y", bn->outputs[0])->outputs[0]);
     check(model, 2, "Conv");
@@ -156,7 +157,8 @@ Test(fuse_bn, conv_read_twice_is_not_changed)
     ol_model *model = irb_model();
     ol_graph *g = model->graph;
     ol_value *x = irb_input(g, "x", IRB_DIMS(1, 3, 4, 4));
-    ol_node *conv = IRB_NODE(g, "Conv", "conv", "c", x, pt_random_weight(g, "w", -1, 1, IRB_DIMS(3, 3, 1, 1)));
+    ol_value *w = pt_random_weight(g, "w", -1, 1, IRB_DIMS(3, 3, 1, 1));
+    ol_node *conv = IRB_NODE(g, "Conv", "conv", "c", x, w);
     irb_output(g, add_bn(g, conv->outputs[0], 3, "y")->outputs[0]);
     irb_output(g, IRB_NODE(g, "Relu", "relu", "z", conv->outputs[0])->outputs[0]);
     ol_model *before = pt_clone(model);

@@ -12,7 +12,8 @@ static ol_model *matmul_add(const int64_t *c_dims, int c_rank, bool bias_first, 
 {
     ol_model *model = irb_model();
     ol_graph *g = model->graph;
-    ol_value *x = pt_input(g, "x", OL_FLOAT, IRB_DIMS(2, 4), symbolic ? (const char *const[]){"M", NULL} : NULL);
+    ol_value *x = pt_input(g, "x", OL_FLOAT, IRB_DIMS(2, 4), symbolic ? (const char *const[]){"M",
+                           NULL} : NULL);
     ol_node *mm = IRB_NODE(g, "MatMul", "matmul", "p", x, pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 3)));
     ol_value *c = pt_random_weight(g, "c", -1, 1, c_rank, c_dims);
     ol_node *add = bias_first ? IRB_NODE(g, "Add", "add", "y", c, mm->outputs[0])
@@ -40,7 +41,10 @@ static void check(ol_model *model, bool fused)
 }
 
 Test(fuse_matmul_add, row_bias) { check(matmul_add((int64_t[]){3}, 1, false, false), true); }
-Test(fuse_matmul_add, bias_first_with_symbolic_rows) { check(matmul_add((int64_t[]){1, 3}, 2, true, true), true); }
+Test(fuse_matmul_add, bias_first_with_symbolic_rows)
+{
+    check(matmul_add((int64_t[]){1, 3}, 2, true, true), true);
+}
 Test(fuse_matmul_add, full_bias) { check(matmul_add((int64_t[]){2, 3}, 2, false, false), true); }
 Test(fuse_matmul_add, column_bias) { check(matmul_add((int64_t[]){2, 1}, 2, false, false), true); }
 Test(fuse_matmul_add, scalar_bias) { check(matmul_add(NULL, 0, false, false), true); }
@@ -60,11 +64,13 @@ Test(fuse_matmul_add, batched_matmul_and_shared_product_stay)
     ol_model *model = irb_model();
     ol_graph *g = model->graph;
     ol_value *x = irb_input(g, "x", IRB_DIMS(2, 2, 4));
-    ol_node *batched = IRB_NODE(g, "MatMul", "batched", "p3", x, pt_random_weight(g, "w", -1, 1, IRB_DIMS(4, 3)));
+    ol_node *batched = IRB_NODE(g, "MatMul", "batched", "p3", x, pt_random_weight(g, "w", -1, 1,
+                                IRB_DIMS(4, 3)));
     irb_output(g, IRB_NODE(g, "Add", "add3", "y3", batched->outputs[0],
                            pt_random_weight(g, "c3", -1, 1, IRB_DIMS(3)))->outputs[0]);
     ol_value *x2 = irb_input(g, "x2", IRB_DIMS(2, 4));
-    ol_node *shared = IRB_NODE(g, "MatMul", "shared", "p2", x2, pt_random_weight(g, "w2", -1, 1, IRB_DIMS(4, 3)));
+    ol_node *shared = IRB_NODE(g, "MatMul", "shared", "p2", x2, pt_random_weight(g, "w2", -1, 1,
+                               IRB_DIMS(4, 3)));
     irb_output(g, IRB_NODE(g, "Add", "add2", "y2", shared->outputs[0],
                            pt_random_weight(g, "c2", -1, 1, IRB_DIMS(3)))->outputs[0]);
     irb_output(g, shared->outputs[0]);

@@ -26,8 +26,8 @@ static ol_node *build(ol_model *model, bool cond)
     ol_node *node = IRB_NODE(g, "If", "if", "y", bool_constant(g, "cond", cond));
     ol_graph *then_branch = ptest_attach_subgraph(node, "then_branch");
     ol_value *xt = ol_graph_add_outer_ref(then_branch, x, &irb_err);
-    ol_node *add = IRB_NODE(then_branch, "Add", "t_add", "t_sum", xt, pt_random_weight(then_branch, "k_then", -1, 1,
-                                                                                      IRB_DIMS(3)));
+    ol_value *k = pt_random_weight(then_branch, "k_then", -1, 1, IRB_DIMS(3));
+    ol_node *add = IRB_NODE(then_branch, "Add", "t_add", "t_sum", xt, k);
     ol_node *mul = IRB_NODE(then_branch, "Mul", "t_mul", "t_out", add->outputs[0],
                             pt_floats(then_branch, "two", 0, NULL, (float[]){2}));
     irb_output(then_branch, mul->outputs[0]);
@@ -109,7 +109,8 @@ Test(inline_constant_if, unknown_condition_and_nested_subgraphs_stay)
         ol_node *inner = IRB_NODE(branch, "If", b ? "inner_e" : "inner_t", b ? "ie" : "it", c);
         for (int k = 0; k < 2; k++) {
             ol_graph *leaf = ptest_attach_subgraph(inner, k ? "else_branch" : "then_branch");
-            ol_value *ref = ol_graph_add_outer_ref(leaf, ol_graph_add_outer_ref(branch, x, &irb_err), &irb_err);
+            ol_value *ref = ol_graph_add_outer_ref(leaf, ol_graph_add_outer_ref(branch, x, &irb_err),
+                                                   &irb_err);
             irb_output(leaf, IRB_NODE(leaf, k ? "Neg" : "Abs", NULL, NULL, ref)->outputs[0]);
         }
         irb_output(branch, inner->outputs[0]);
@@ -133,7 +134,8 @@ Test(inline_constant_if, nested_constant_ifs_inline_from_the_inside_out)
         ol_node *inner = IRB_NODE(branch, "If", b ? "inner_e" : "inner_t", b ? "ie" : "it", c);
         for (int k = 0; k < 2; k++) {
             ol_graph *leaf = ptest_attach_subgraph(inner, k ? "else_branch" : "then_branch");
-            ol_value *ref = ol_graph_add_outer_ref(leaf, ol_graph_add_outer_ref(branch, x, &irb_err), &irb_err);
+            ol_value *ref = ol_graph_add_outer_ref(leaf, ol_graph_add_outer_ref(branch, x, &irb_err),
+                                                   &irb_err);
             char name[16];
             snprintf(name, sizeof name, "leaf%d%d", b, k);
             irb_output(leaf, IRB_NODE(leaf, k ? "Neg" : "Abs", name, NULL, ref)->outputs[0]);

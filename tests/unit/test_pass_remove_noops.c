@@ -91,7 +91,8 @@ static ol_node *pad_one(ol_graph *g, ol_value *x)
 /* x[:, :, 0:100, -4:] keeps everything; the symbolic batch axis is not sliced. */
 static ol_node *slice_all(ol_graph *g, ol_value *x)
 {
-    return IRB_NODE(g, "Slice", "slice", NULL, x, PT_INTS(g, "starts", 0, -4), PT_INTS(g, "ends", 100, INT64_MAX),
+    return IRB_NODE(g, "Slice", "slice", NULL, x, PT_INTS(g, "starts", 0, -4),
+                    PT_INTS(g, "ends", 100, INT64_MAX),
                     PT_INTS(g, "axes", 2, 3));
 }
 
@@ -193,7 +194,8 @@ Test(remove_noops, chains_and_subgraphs)
         ol_graph *branch = ptest_attach_subgraph(node, k ? "else_branch" : "then_branch");
         ol_value *ref = ol_graph_add_outer_ref(branch, b->outputs[0], &irb_err);
         ol_node *id = IRB_NODE(branch, "Identity", k ? "eid" : "tid", k ? "e1" : "t1", ref);
-        ol_node *neg = IRB_NODE(branch, k ? "Neg" : "Abs", k ? "eneg" : "tabs", k ? "e2" : "t2", id->outputs[0]);
+        ol_node *neg = IRB_NODE(branch, k ? "Neg" : "Abs", k ? "eneg" : "tabs", k ? "e2" : "t2",
+                                id->outputs[0]);
         irb_output(branch, neg->outputs[0]);
     }
     irb_output(g, node->outputs[0]);
