@@ -2,48 +2,10 @@
  * group) and the quantization parameters' shapes; the convolution runs in kernels/qconv.c. */
 #include <string.h>
 
+#include "exec/ops/linear_ops.h"
 #include "exec/ops/quant_ops.h"
 #include "kernels/qconv.h"
 #include "kernels/qtypes.h"
-
-/* An INTS attribute of exactly n values, or `dflt` everywhere when absent. */
-static ol_status read_ints(ol_op_ctx *ctx, const char *name, int n, int64_t dflt, int64_t *out, bool *given)
-{
-    size_t count;
-    const int64_t *v = ol_node_attr_ints(ol_op_node(ctx), name, &count);
-    if (given)
-        *given = v != NULL;
-    if (!v) {
-        for (int i = 0; i < n; i++)
-            out[i] = dflt;
-        return OL_OK;
-    }
-    if (count != (size_t)n)
-        return ol_op_fail(ctx, OL_ERR_INVALID, "%s has %zu values, %d expected", name, count, n);
-    memcpy(out, v, (size_t)n * sizeof *out);
-    return OL_OK;
-}
-
-static ol_status read_auto_pad(ol_op_ctx *ctx, ol_auto_pad *mode)
-{
-    size_t len;
-    const char *s = ol_node_attr_string(ol_op_node(ctx), "auto_pad", &len);
-    static const struct {
-        const char *name;
-        ol_auto_pad mode;
-    } modes[] = {{"NOTSET", OL_AUTO_PAD_NOTSET}, {"", OL_AUTO_PAD_NOTSET}, {"SAME_UPPER", OL_AUTO_PAD_SAME_UPPER},
-                 {"SAME_LOWER", OL_AUTO_PAD_SAME_LOWER}, {"VALID", OL_AUTO_PAD_VALID}};
-    *mode = OL_AUTO_PAD_NOTSET;
-    if (!s)
-        return OL_OK;
-    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
-        if (strlen(modes[i].name) == len && memcmp(modes[i].name, s, len) == 0) {
-            *mode = modes[i].mode;
-            return OL_OK;
-        }
-    return ol_op_fail(ctx, OL_ERR_INVALID, "auto_pad '%.*s' is not NOTSET, SAME_UPPER, SAME_LOWER or VALID",
-                      (int)(len > 32 ? 32 : len), s);
-}
 
 /* Geometry of x [N, C, in...] convolved with w [M, C/group, k...]: fills p's window and group and
  * y's dims [N, M, out...]. */
@@ -59,30 +21,16 @@ static ol_status read_geometry(ol_op_ctx *ctx, const ol_ktensor *x, const ol_kte
         return ol_op_fail(ctx, OL_ERR_INVALID,
                           "group %lld does not fit %lld input channels and weights [%lld, %lld, ...]",
                           (long long)group, (long long)x->dims[1], (long long)w->dims[0], (long long)w->dims[1]);
-    memset(&p->win, 0, sizeof p->win);
-    p->win.spatial = spatial;
     p->group = group;
-    int64_t kernel_attr[OL_WINDOW_MAX_SPATIAL], pads[2 * OL_WINDOW_MAX_SPATIAL];
-    bool has_kernel;
     ol_auto_pad mode;
-    ol_status st;
-    if ((st = read_ints(ctx, "kernel_shape", spatial, 0, kernel_attr, &has_kernel)) != OL_OK ||
-        (st = read_ints(ctx, "strides", spatial, 1, p->win.stride, NULL)) != OL_OK ||
-        (st = read_ints(ctx, "dilations", spatial, 1, p->win.dilation, NULL)) != OL_OK ||
-        (st = read_ints(ctx, "pads", 2 * spatial, 0, pads, NULL)) != OL_OK || (st = read_auto_pad(ctx, &mode)) != OL_OK)
+    ol_status st = ol_linear_read_window(ctx, spatial, w->dims + 2, &p->win, &mode, NULL);
+    if (st != OL_OK)
         return st;
     y_dims[0] = x->dims[0];
     y_dims[1] = w->dims[0];
-    for (int d = 0; d < spatial; d++) {
-        p->win.kernel[d] = w->dims[2 + d];
-        if (has_kernel && kernel_attr[d] != w->dims[2 + d])
-            return ol_op_fail(ctx, OL_ERR_INVALID, "kernel_shape does not match the weights");
-        if (p->win.kernel[d] < 1 || p->win.stride[d] < 1 || p->win.dilation[d] < 1 || pads[d] < 0 ||
-            pads[spatial + d] < 0)
-            return ol_op_fail(ctx, OL_ERR_INVALID, "kernel, strides and dilations must be positive, pads >= 0");
-        p->win.pad_begin[d] = pads[d];
-        p->win.pad_end[d] = pads[spatial + d];
-    }
+    for (int d = 0; d < spatial; d++)
+        if (p->win.pad_begin[d] < 0 || p->win.pad_end[d] < 0)
+            return ol_op_fail(ctx, OL_ERR_INVALID, "pads must be >= 0");
     if (!ol_window_resolve(&p->win, x->dims + 2, mode, false, y_dims + 2))
         return ol_op_fail(ctx, OL_ERR_INVALID, "the kernel is larger than the padded input");
     return OL_OK;
