@@ -151,7 +151,9 @@ static Onnx__TensorProto *build_tensor(write_ctx *ctx, const ol_tensor *t)
 
 static Onnx__TypeProto *build_type(write_ctx *ctx, const ol_type *type)
 {
-    if (type->kind == OL_TYPE_UNKNOWN)
+    /* A tensor type without an element type would be written as elem_type 0, which onnxruntime
+     * rejects: partial knowledge (a rank from shape inference) stays in memory only. */
+    if (type->kind == OL_TYPE_UNKNOWN || (type->kind == OL_TYPE_TENSOR && type->elem == OL_UNDEFINED))
         return NULL;
     if (type->kind == OL_TYPE_OTHER)
         return decode(ctx, &onnx__type_proto__descriptor, &type->opaque);
@@ -277,11 +279,13 @@ static Onnx__NodeProto *build_node(write_ctx *ctx, const ol_node *n)
     return msg;
 }
 
-/* value_info carries what is known about intermediate values. */
+/* value_info carries what is known about intermediate values (see build_type for tensor types
+ * without an element type). */
 static bool wants_value_info(const ol_value *v)
 {
-    return !v->erased && v->producer && !v->is_output &&
-           (v->type.kind != OL_TYPE_UNKNOWN || v->extras.size);
+    bool known = v->type.kind == OL_TYPE_OTHER ||
+                 (v->type.kind == OL_TYPE_TENSOR && v->type.elem != OL_UNDEFINED);
+    return !v->erased && v->producer && !v->is_output && (known || v->extras.size);
 }
 
 static Onnx__GraphProto *build_graph(write_ctx *ctx, const ol_graph *g)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/ktensor.h"
 #include "pass/builtin_passes.h"
 #include "pass_testing.h"
 
@@ -183,5 +184,42 @@ Test(fuse_bn, training_mode_and_read_statistics_stay)
     irb_output(g, ol_node_new_output(stats, "running_mean", &irb_err));
     cr_assert_not(pt_run(pass, model, NULL));
     cr_assert_eq(ptest_count_ops(g, "BatchNormalization"), 2);
+    ol_model_destroy(model);
+}
+
+/* float16 weights: each folded weight is the float16 nearest to the exact product (no detour
+ * through float32, which would round twice). */
+Test(fuse_bn, float16_weights_are_rounded_to_nearest)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = pt_input(g, "x", OL_FLOAT16, IRB_DIMS(1, 16, 2, 2), NULL);
+    ol_tensor *wt = ol_tensor_create(OL_FLOAT16, 4, (int64_t[]){3, 16, 1, 1}, &irb_err);
+    uint16_t *wd = ol_tensor_mutable_data(wt, &irb_err);
+    for (int i = 0; i < 48; i++)
+        wd[i] = ol_float_to_half((float)((i * 37 % 101) - 50) / 7.0f);
+    uint16_t w0[48];
+    memcpy(w0, wd, sizeof w0);
+    ol_value *w = ol_graph_add_initializer(g, "w", wt, &irb_err);
+    ol_node *conv = IRB_NODE(g, "Conv", "conv", "c", x, w);
+    ol_node *bn = add_bn(g, conv->outputs[0], 3, "y");
+    irb_output(g, bn->outputs[0]);
+    double s[3];
+    for (int c = 0; c < 3; c++)
+        s[c] = (double)pt_const_floats(bn->inputs[1])[c] /
+               sqrt((double)pt_const_floats(bn->inputs[4])[c] + (double)1e-3f);
+    cr_assert(pt_run(pass, model, NULL));
+    const uint16_t *w1 = ol_value_constant(conv->inputs[1])->data;
+    for (int i = 0; i < 48; i++) {
+        double exact = (double)ol_half_to_float(w0[i]) * s[i / 16];
+        double got = ol_half_to_float(w1[i]);
+        /* the neighbours one step up and down in magnitude (the bit patterns next to it) */
+        for (int step = -1; step <= 1; step += 2) {
+            double other = ol_half_to_float((uint16_t)(w1[i] + step));
+            if (!isnan(other))
+                cr_assert_leq(fabs(got - exact), fabs(other - exact),
+                              "w[%d]: %g is not the nearest to %.17g", i, got, exact);
+        }
+    }
     ol_model_destroy(model);
 }
