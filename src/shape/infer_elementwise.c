@@ -287,7 +287,8 @@ static ol_status require_two(infer_ctx *c)
     return st != OL_OK ? st : infer_in_require(c, 1);
 }
 
-ol_status infer_binary(infer_ctx *c)
+/* Two inputs of one element type, broadcast; the output has that type, or bool for comparisons. */
+static ol_status binary_broadcast(infer_ctx *c, bool to_bool)
 {
     ol_status st = require_two(c);
     if (st != OL_OK)
@@ -297,7 +298,12 @@ ol_status infer_binary(infer_ctx *c)
     if ((st = infer_common_elem(c, idx, 2, &elem)) != OL_OK)
         return st;
     propagate_binary(c, binop_for(c), 0, 1);
-    return infer_broadcast_op(c, 2, elem);
+    return infer_broadcast_op(c, 2, to_bool ? OL_BOOL : elem);
+}
+
+ol_status infer_binary(infer_ctx *c)
+{
+    return binary_broadcast(c, false);
 }
 
 ol_status infer_pow(infer_ctx *c)
@@ -331,15 +337,7 @@ ol_status infer_prelu(infer_ctx *c)
 
 ol_status infer_compare(infer_ctx *c)
 {
-    ol_status st = require_two(c);
-    if (st != OL_OK)
-        return st;
-    size_t idx[2] = {0, 1};
-    ol_dtype elem;
-    if ((st = infer_common_elem(c, idx, 2, &elem)) != OL_OK)
-        return st;
-    propagate_binary(c, binop_for(c), 0, 1);
-    return infer_broadcast_op(c, 2, OL_BOOL);
+    return binary_broadcast(c, true);
 }
 
 ol_status infer_logical(infer_ctx *c)
