@@ -3,6 +3,7 @@
 #define ONNXLITE_MODEL_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "onnxlite/ir.h"
 #include "onnxlite/status.h"
@@ -36,6 +37,12 @@ ol_status ol_model_write_file(const ol_model *model, const char *path, const ol_
 
 /* Serializes to memory (inline data only). The caller frees out->data. */
 ol_status ol_model_write_buffer(const ol_model *model, ol_bytes *out, ol_error *err);
+
+/* Serializes (inline data only) by handing the bytes to `append` in order, a piece at a time, as
+ * ol_model_write_buffer would lay them out. Nothing is copied: this measures the serialized size
+ * (or its compressed size) without a second copy of the weights in memory. */
+typedef void (*ol_write_fn)(void *user, const uint8_t *data, size_t size);
+ol_status ol_model_write_stream(const ol_model *model, ol_write_fn append, void *user, ol_error *err);
 
 /* A single serialized TensorProto (the .pb files of the ONNX test data sets). */
 ol_status ol_tensor_read_file(const char *path, ol_tensor **out, ol_error *err);

@@ -19,7 +19,7 @@ typedef struct walk {
 } walk;
 
 /* At most `max_bytes` bytes; false if the varint is longer or runs past `end`. */
-static bool read_varint(const uint8_t **p, const uint8_t *end, unsigned max_bytes, uint64_t *out)
+bool ol_pb_read_varint(const uint8_t **p, const uint8_t *end, unsigned max_bytes, uint64_t *out)
 {
     uint64_t v = 0;
     for (unsigned i = 0; i < max_bytes && *p < end; i++) {
@@ -40,7 +40,7 @@ static ol_status check(const walk *w, const ProtobufCMessageDescriptor *desc, co
         size_t at = (size_t)(p - w->start);
         uint64_t tag, value;
         /* protobuf-c reads tags of at most 5 bytes. */
-        if (!read_varint(&p, end, 5, &tag))
+        if (!ol_pb_read_varint(&p, end, 5, &tag))
             return ol_fail(w->err, OL_ERR_PARSE, MALFORMED ": bad field tag at byte %zu (in a %s)", at,
                            desc->short_name);
         uint64_t field = tag >> 3;
@@ -50,7 +50,7 @@ static ol_status check(const walk *w, const ProtobufCMessageDescriptor *desc, co
                            "is out of range", (unsigned long long)field, at, desc->short_name);
         switch (wire) {
         case PROTOBUF_C_WIRE_TYPE_VARINT:
-            if (!read_varint(&p, end, 10, &value))
+            if (!ol_pb_read_varint(&p, end, 10, &value))
                 return ol_fail(w->err, OL_ERR_PARSE, MALFORMED ": field %llu at byte %zu (in a %s) has "
                                "a bad or cut-off number", (unsigned long long)field, at,
                                desc->short_name);
@@ -66,7 +66,7 @@ static ol_status check(const walk *w, const ProtobufCMessageDescriptor *desc, co
             break;
         }
         case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED: {
-            if (!read_varint(&p, end, 10, &value) || value > (uint64_t)(end - p))
+            if (!ol_pb_read_varint(&p, end, 10, &value) || value > (uint64_t)(end - p))
                 return ol_fail(w->err, OL_ERR_PARSE, MALFORMED ": field %llu at byte %zu (in a %s) "
                                "runs past the end of its message", (unsigned long long)field, at,
                                desc->short_name);

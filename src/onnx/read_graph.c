@@ -121,12 +121,24 @@ static ol_status read_attr(ol_read_ctx *ctx, ol_node *node, const Onnx__Attribut
 
 static ol_status read_value_info(ol_read_ctx *ctx, ol_value *value, const Onnx__ValueInfoProto *msg)
 {
-    /* An empty TypeProto says nothing: it must not erase the type an initializer already gave the
-     * value (the writer would drop it, and a second read would then keep it). */
-    if (msg->type && msg->type->value_case != ONNX__TYPE_PROTO__VALUE__NOT_SET &&
-        ol_read_type(msg->type, &value->type, ctx->err) != OL_OK) {
-        ol_error_prefix(ctx->err, "value '%s': ", value->name);
-        return ctx->err->status;
+    /* An empty TypeProto, or a tensor type without an element type, must not erase the type an
+     * initializer already gave the value: the writer drops such partial types, so a second read
+     * would keep the initializer's type and the round trip would not be stable. */
+    if (msg->type && msg->type->value_case != ONNX__TYPE_PROTO__VALUE__NOT_SET) {
+        ol_type declared;
+        memset(&declared, 0, sizeof declared);
+        if (ol_read_type(msg->type, &declared, ctx->err) != OL_OK) {
+            ol_type_clear(&declared);
+            ol_error_prefix(ctx->err, "value '%s': ", value->name);
+            return ctx->err->status;
+        }
+        bool partial = declared.kind == OL_TYPE_TENSOR && declared.elem == OL_UNDEFINED;
+        if (partial && value->type.kind != OL_TYPE_UNKNOWN) {
+            ol_type_clear(&declared);
+        } else {
+            ol_type_clear(&value->type);
+            value->type = declared;
+        }
     }
     /* A value may be described twice (a graph input that is also an output): the last one wins. */
     free(value->extras.data);

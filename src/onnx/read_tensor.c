@@ -1,5 +1,6 @@
-/* TensorProto -> ol_tensor. raw_data is borrowed from the decoded message and external data from a
- * memory map, so weights are never copied; only the typed repeated fields are converted. */
+/* TensorProto -> ol_tensor. raw_data is borrowed from the bytes read (large weights, see pb_split.c)
+ * or the decoded message, and external data from a memory map, so weights are never copied; only
+ * the typed repeated fields are converted. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +20,7 @@ static void unmap_release(void *base, size_t size)
         munmap(base, size);
 }
 
-ol_status ol_map_file(const char *path, ol_blob **blob, const uint8_t **base, size_t *size,
+ol_status ol_map_file(const char *path, bool writable, ol_blob **blob, uint8_t **base, size_t *size,
                       ol_error *err)
 {
     /* O_NONBLOCK: opening a FIFO (a model, or external data named by one) would otherwise wait for a
@@ -34,7 +35,8 @@ ol_status ol_map_file(const char *path, ol_blob **blob, const uint8_t **base, si
     }
     void *map = NULL;
     if (st.st_size > 0) {
-        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        map = mmap(NULL, (size_t)st.st_size, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_PRIVATE,
+                   fd, 0);
         if (map == MAP_FAILED) {
             close(fd);
             return ol_fail(err, OL_ERR_IO, "cannot map '%s': %s", path, strerror(errno));
@@ -107,8 +109,10 @@ static ol_mapped_file *mapped_file(ol_read_ctx *ctx, const char *real_path)
         if (strcmp(ctx->files[i].path, real_path) == 0)
             return &ctx->files[i];
     ol_mapped_file f = {0};
-    if (ol_map_file(real_path, &f.blob, &f.base, &f.size, ctx->err) != OL_OK)
+    uint8_t *base;
+    if (ol_map_file(real_path, false, &f.blob, &base, &f.size, ctx->err) != OL_OK)
         return NULL;
+    f.base = base;
     ol_mapped_file *grown = realloc(ctx->files, (ctx->n_files + 1) * sizeof *grown);
     if (!grown || !(f.path = strdup(real_path))) {
         if (grown)
@@ -343,8 +347,11 @@ ol_tensor *ol_read_tensor(ol_read_ctx *ctx, const Onnx__TensorProto *msg, const 
                     : "too long");
             return NULL;
         }
+        /* Large weights were cut out of the message and point into the bytes read (pb_split.c). */
+        uintptr_t at = (uintptr_t)msg->raw_data.data, base = (uintptr_t)ctx->weights_base;
+        bool cut = ctx->weights && at >= base && at - base < ctx->weights_size;
         t = ol_tensor_create_borrowed(dtype, (int)msg->n_dims, msg->dims, msg->raw_data.data,
-                                      msg->raw_data.len, ctx->message, ctx->err);
+                                      msg->raw_data.len, cut ? ctx->weights : ctx->message, ctx->err);
     } else {
         size_t have = typed_bytes(msg, dtype);
         if (have != need) {

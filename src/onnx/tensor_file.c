@@ -18,9 +18,9 @@ ol_status ol_tensor_read_file(const char *path, ol_tensor **out, ol_error *err)
 {
     *out = NULL;
     ol_blob *file;
-    const uint8_t *base;
+    uint8_t *base;
     size_t size;
-    ol_status st = ol_map_file(path, &file, &base, &size, err);
+    ol_status st = ol_map_file(path, false, &file, &base, &size, err);
     if (st != OL_OK)
         return st;
     Onnx__TensorProto *msg = onnx__tensor_proto__unpack(NULL, size, base);

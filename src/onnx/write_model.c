@@ -446,6 +446,35 @@ done:
     return st;
 }
 
+/* Hands the packed bytes to the caller's function as protobuf-c produces them. */
+typedef struct callback_sink {
+    ProtobufCBuffer base;
+    ol_write_fn append;
+    void *user;
+} callback_sink;
+
+static void callback_sink_append(ProtobufCBuffer *buffer, size_t len, const uint8_t *data)
+{
+    callback_sink *sink = (callback_sink *)buffer;
+    if (len)
+        sink->append(sink->user, data, len);
+}
+
+ol_status ol_model_write_stream(const ol_model *model, ol_write_fn append, void *user, ol_error *err)
+{
+    write_ctx ctx = {.options = &(ol_write_options){0}, .err = err};
+    if (!model->graph)
+        return ol_fail(err, OL_ERR_INVALID, "model has no graph");
+    Onnx__ModelProto *msg = build_model(&ctx, model);
+    ol_status st = check_built(&ctx, msg);
+    if (st == OL_OK) {
+        callback_sink sink = {.base = {.append = callback_sink_append}, .append = append, .user = user};
+        protobuf_c_message_pack_to_buffer(&msg->base, &sink.base);
+    }
+    ctx_free(&ctx);
+    return st;
+}
+
 ol_status ol_model_write_buffer(const ol_model *model, ol_bytes *out, ol_error *err)
 {
     write_ctx ctx = {.options = &(ol_write_options){0}, .err = err};
