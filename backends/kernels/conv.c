@@ -7,6 +7,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/blas_core.h"
@@ -69,10 +70,10 @@ size_t ol_conv_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const
         return ol_conv_winograd_scratch_bytes(p, x, w, y);
     if (ol_conv_kn2row_applies(p, x, w))
         return ol_conv_kn2row_scratch_bytes(p, x, w);
-    if (ol_conv_is_pointwise(&p->win))
-        return 0;
     int64_t K = w->dims[1] * product(p->win.kernel, s), oprod = product(y->dims + 2, s);
-    return (size_t)(K * column_tile(K, oprod, elem)) * elem;
+    int64_t tile = column_tile(K, oprod, elem);
+    size_t col = ol_conv_is_pointwise(&p->win) ? 0 : (size_t)(K * tile) * elem;
+    return col + ol_conv_gemm_workspace(p, OL_CONV_PATH_GEMM, tile);
 }
 
 /* One im2col row (c, kh, kw) for 2-D over output positions [j0, j0 + nt) (row-major over (oh, ow)):
@@ -169,10 +170,55 @@ DEFINE_IM2COL_2D(double, im2col_2d_f64, im2col_row_f64)
 DEFINE_IM2COL_ND(float, im2col_nd_f32)
 DEFINE_IM2COL_ND(double, im2col_nd_f64)
 
-/* Per image, group and tile of output positions: GEMM W_g x col into the output tile, then bias, sum
- * and activation in one pass while the tile is in cache (pre-filling the output with the bias for
- * a beta = 1 GEMM cost a separate pass over cold output memory). */
-#define DEFINE_CONV_GEMM(T, NAME, IM2COL_2D, IM2COL_ND, GEMM, EPILOGUE)                                       \
+/* W_g [Mg, K] x B [K, nt] (row stride ldb) into the output tile c (row stride ldc), then bias, sum
+ * and activation over each row while it is in cache (pre-filling the output with the bias for a
+ * beta = 1 GEMM cost a separate pass over cold output memory). bias and sum start at the group's
+ * first channel (and sum at the tile's first column), or are NULL. */
+static void matmul_f64(const ol_conv_params *p, int64_t g, int64_t Mg, int64_t K, int64_t nt, const double *a,
+                       const double *b, int64_t ldb, double *c, int64_t ldc, const double *bias, const double *sum,
+                       int threads, void *work)
+{
+    (void)g, (void)threads, (void)work;
+    if (K > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)nt, (int)K, 1, a, (int)K, b, (int)ldb,
+                    0, c, (int)ldc);
+    else
+        for (int64_t m = 0; m < Mg; m++)
+            memset(c + m * ldc, 0, (size_t)nt * sizeof(double));
+    if (bias || sum || p->activation != OL_CONV_ACT_NONE)
+        for (int64_t m = 0; m < Mg; m++)
+            ol_conv_epilogue_f64(p, bias ? bias[m] : 0.0, sum ? sum + m * ldc : NULL, c + m * ldc, nt);
+}
+
+/* What the float32 GEMM's finish callback needs for a group's rows. */
+typedef struct conv_rows {
+    const ol_conv_params *p;
+    const float *bias, *sum;
+    int64_t ld;                /* sum's row stride */
+} conv_rows;
+
+static void finish_rows(const void *ctx, int64_t m, int64_t n0, float *c, int64_t n)
+{
+    const conv_rows *r = ctx;
+    ol_conv_epilogue_f32(r->p, r->bias ? r->bias[m] : 0.0f, r->sum ? r->sum + m * r->ld + n0 : NULL, c, n);
+}
+
+/* Float32 goes through the packed GEMM (with the weights packed when the caller prepared them). */
+static void matmul_f32(const ol_conv_params *p, int64_t g, int64_t Mg, int64_t K, int64_t nt, const float *a,
+                       const float *b, int64_t ldb, float *c, int64_t ldc, const float *bias, const float *sum,
+                       int threads, void *work)
+{
+    ol_sgemm_packed_a plain = {.M = Mg, .K = K};
+    const ol_sgemm_packed_a *packed = ol_conv_packed_gemm(p, OL_CONV_PATH_GEMM, g);
+    conv_rows rows = {p, bias, sum, ldc};
+    bool finish = bias || sum || p->activation != OL_CONV_ACT_NONE;
+    ol_sgemm_packed(packed ? packed : &plain, a, K, b, ldb, nt, c, ldc, finish ? finish_rows : NULL, &rows, threads,
+                    work);
+}
+
+/* Per image, group and tile of output positions: im2col (none for pointwise kernels, whose input is
+ * the matrix) and the GEMM with its finishing pass. */
+#define DEFINE_CONV_GEMM(T, NAME, IM2COL_2D, IM2COL_ND, MATMUL)                                     \
     static void NAME(const ol_conv_params *p, const ol_ktensor *xt, const ol_ktensor *wt,           \
                      const ol_ktensor *bt, const ol_ktensor *st, ol_ktensor *yt, T *col)            \
     {                                                                                               \
@@ -183,8 +229,8 @@ DEFINE_IM2COL_ND(double, im2col_nd_f64)
         int64_t tile = column_tile(K, oprod, sizeof(T));                                            \
         const T *x = xt->data, *w = wt->data, *bias = bt ? bt->data : NULL, *sum = st ? st->data : NULL; \
         T *y = yt->data;                                                                            \
-        bool finish = bias || sum || p->activation != OL_CONV_ACT_NONE;                             \
         bool pointwise = ol_conv_is_pointwise(&p->win);                                             \
+        void *work = pointwise ? (void *)col : (void *)(col + K * tile);                            \
         ol_window w2;                                                                               \
         int64_t in2[2], out2[2];                                                                    \
         if (S <= 2)                                                                                 \
@@ -192,7 +238,7 @@ DEFINE_IM2COL_ND(double, im2col_nd_f64)
         for (int64_t n = 0; n < N; n++)                                                             \
             for (int64_t g = 0; g < G; g++) {                                                       \
                 const T *xg = x + (n * C + g * Cg) * iprod;                                         \
-                T *yg = y + (n * M + g * Mg) * oprod;                                               \
+                int64_t first = (n * M + g * Mg) * oprod; /* the group's first output row */        \
                 for (int64_t j0 = 0; j0 < oprod; j0 += tile) {                                      \
                     int64_t nt = oprod - j0 < tile ? oprod - j0 : tile, ldb = nt;                   \
                     const T *operand = col;                                                         \
@@ -204,22 +250,99 @@ DEFINE_IM2COL_ND(double, im2col_nd_f64)
                     } else {                                                                        \
                         IM2COL_ND(xg, Cg, xt->dims + 2, &p->win, yt->dims + 2, j0, nt, col, threads); \
                     }                                                                               \
-                    if (K > 0)                                                                      \
-                        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Mg, (int)nt, (int)K, 1, \
-                             w + g * Mg * K, (int)K, operand, (int)ldb, 0, yg + j0, (int)oprod);    \
-                    else                                                                            \
-                        for (int64_t m = 0; m < Mg; m++)                                            \
-                            memset(yg + m * oprod + j0, 0, (size_t)nt * sizeof(T));                 \
-                    for (int64_t m = 0; m < Mg && finish; m++) {                                    \
-                        int64_t at = (n * M + g * Mg + m) * oprod + j0;                             \
-                        EPILOGUE(p, bias ? bias[g * Mg + m] : (T)0, sum ? sum + at : NULL, y + at, nt); \
-                    }                                                                               \
+                    MATMUL(p, g, Mg, K, nt, w + g * Mg * K, operand, ldb, y + first + j0, oprod,    \
+                           bias ? bias + g * Mg : NULL, sum ? sum + first + j0 : NULL, threads, work); \
                 }                                                                                   \
             }                                                                                       \
     }
 
-DEFINE_CONV_GEMM(float, conv_gemm_f32, im2col_2d_f32, im2col_nd_f32, cblas_sgemm, ol_conv_epilogue_f32)
-DEFINE_CONV_GEMM(double, conv_gemm_f64, im2col_2d_f64, im2col_nd_f64, cblas_dgemm, ol_conv_epilogue_f64)
+DEFINE_CONV_GEMM(float, conv_gemm_f32, im2col_2d_f32, im2col_nd_f32, matmul_f32)
+DEFINE_CONV_GEMM(double, conv_gemm_f64, im2col_2d_f64, im2col_nd_f64, matmul_f64)
+
+ol_conv_path ol_conv_path_of(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w)
+{
+    if (use_depthwise_kernel(p, x, w))
+        return OL_CONV_PATH_DEPTHWISE;
+    if (ol_conv_winograd_applies(p, x, w))
+        return OL_CONV_PATH_WINOGRAD;
+    if (ol_conv_kn2row_applies(p, x, w))
+        return OL_CONV_PATH_KN2ROW;
+    return OL_CONV_PATH_GEMM;
+}
+
+const ol_sgemm_packed_a *ol_conv_packed_gemm(const ol_conv_params *p, ol_conv_path path, int64_t i)
+{
+    const ol_conv_packed *k = p->packed;
+    return k && k->gemm_path == path && i < k->n_gemm ? &k->gemm[i] : NULL;
+}
+
+size_t ol_conv_gemm_workspace(const ol_conv_params *p, ol_conv_path path, int64_t N)
+{
+    const ol_sgemm_packed_a *a = ol_conv_packed_gemm(p, path, 0);
+    return a && a->panels ? ol_sgemm_packed_workspace(N, ol_kernel_threads(p->threads)) : 0;
+}
+
+/* Packs n GEMM left operands a + i * stride (each [M, K]) for `path`. */
+static bool pack_gemms(ol_conv_packed *packed, ol_conv_path path, const float *a, int64_t stride, int64_t n,
+                       int64_t M, int64_t K)
+{
+    if (packed->gemm_path == path)
+        return true;
+    for (int64_t i = 0; i < packed->n_gemm; i++)
+        ol_sgemm_packed_a_free(&packed->gemm[i]);
+    free(packed->gemm);
+    packed->gemm_path = OL_CONV_PATH_NONE;
+    packed->n_gemm = 0;
+    packed->gemm = calloc((size_t)n, sizeof *packed->gemm);
+    if (!packed->gemm)
+        return false;
+    for (; packed->n_gemm < n; packed->n_gemm++)
+        if (!ol_sgemm_pack_a(a + packed->n_gemm * stride, K, M, K, &packed->gemm[packed->n_gemm]))
+            return false;
+    packed->gemm_path = path;
+    return true;
+}
+
+bool ol_conv_pack(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, ol_conv_packed *packed)
+{
+    if (x->dtype != OL_FLOAT)
+        return true;
+    int64_t M = w->dims[0], C = w->dims[1], taps = product(w->dims + 2, w->rank - 2);
+    switch (ol_conv_path_of(p, x, w)) {
+    case OL_CONV_PATH_WINOGRAD:
+        if (!packed->winograd) {
+            packed->winograd = malloc((size_t)(16 * M * C) * sizeof(float));
+            if (!packed->winograd)
+                return false;
+            ol_conv_winograd_pack(w, packed->winograd, p->threads);
+        }
+        return pack_gemms(packed, OL_CONV_PATH_WINOGRAD, packed->winograd, M * C, 16, M, C);
+    case OL_CONV_PATH_KN2ROW:
+        if (!packed->kn2row) {
+            packed->kn2row = malloc((size_t)(taps * M * C) * sizeof(float));
+            if (!packed->kn2row)
+                return false;
+            ol_conv_kn2row_pack(w, packed->kn2row);
+        }
+        return pack_gemms(packed, OL_CONV_PATH_KN2ROW, packed->kn2row, 0, 1, taps * M, C);
+    case OL_CONV_PATH_GEMM: {
+        int64_t Mg = M / p->group, K = C * taps;
+        return pack_gemms(packed, OL_CONV_PATH_GEMM, w->data, Mg * K, p->group, Mg, K);
+    }
+    default:
+        return true;
+    }
+}
+
+void ol_conv_packed_free(ol_conv_packed *packed)
+{
+    free(packed->winograd);
+    free(packed->kn2row);
+    for (int64_t i = 0; i < packed->n_gemm; i++)
+        ol_sgemm_packed_a_free(&packed->gemm[i]);
+    free(packed->gemm);
+    *packed = (ol_conv_packed){0};
+}
 
 void ol_conv(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
              const ol_ktensor *sum, ol_ktensor *y, void *scratch)

@@ -1,8 +1,10 @@
 /* Convolution and transposed convolution over [N, C, spatial...] tensors, float32 and float64.
- * Convolution lowers to GEMM (OpenBLAS): 1x1 stride-1 unpadded kernels use the input as the matrix
- * directly, 3x3 stride-1 ones go through Winograd F(2x2, 3x3), other stride-1 ones with few output
- * channels through kn2row, the rest through im2col; depthwise convolution has a direct kernel. An
- * activation and a residual sum can be fused into the last pass over the output (FusedConv). */
+ * Convolution lowers to GEMM (float32: sgemm_packed.h, with weights packed once when the caller
+ * prepares them with ol_conv_pack; float64: OpenBLAS): 1x1 stride-1 unpadded kernels use the input
+ * as the matrix directly, 3x3 stride-1 ones go through Winograd F(2x2, 3x3), other stride-1 ones
+ * with few output channels through kn2row, the rest through im2col; depthwise convolution has a
+ * direct kernel. An activation and a residual sum can be fused into the last pass over the output
+ * (FusedConv). */
 #ifndef OL_KERNELS_CONV_H
 #define OL_KERNELS_CONV_H
 
@@ -10,6 +12,7 @@
 #include <stddef.h>
 
 #include "kernels/ktensor.h"
+#include "kernels/sgemm_packed.h"
 #include "kernels/window.h"
 
 /* An activation fused into the convolution's last pass over its output (FusedConv). */
@@ -21,17 +24,49 @@ typedef enum ol_conv_activation {
     OL_CONV_ACT_SIGMOID,
     OL_CONV_ACT_TANH,
     OL_CONV_ACT_HARD_SIGMOID,  /* max(0, min(1, alpha * v + beta)) */
-    OL_CONV_ACT_HARD_SWISH,    /* v * max(0, min(1, v / 6 + 1/2)) */
+    OL_CONV_ACT_HARD_SWISH,    /* v * max(0, min(1, alpha * v + beta)); HardSwish: alpha 1/6, beta 1/2 */
     OL_CONV_ACT_SWISH,         /* v * sigmoid(v) (SiLU) */
 } ol_conv_activation;
+
+/* The ways ol_conv computes a convolution. */
+typedef enum ol_conv_path {
+    OL_CONV_PATH_NONE,
+    OL_CONV_PATH_GEMM,         /* pointwise or im2col, one GEMM per group */
+    OL_CONV_PATH_WINOGRAD,     /* 16 GEMMs */
+    OL_CONV_PATH_KN2ROW,       /* one GEMM */
+    OL_CONV_PATH_DEPTHWISE,    /* no GEMM */
+} ol_conv_path;
+
+/* Filters transformed once for a path of ol_conv (ol_conv_pack), for callers that run the same
+ * weights many times; NULL members are computed per call. */
+typedef struct ol_conv_packed {
+    float *winograd;     /* Winograd's transformed filters, [16][M][C] */
+    float *kn2row;       /* kn2row's tap-major filters, [taps][M][C] */
+    /* The left operands of gemm_path's GEMMs, packed (sgemm_packed.h), in the order it runs them. */
+    ol_sgemm_packed_a *gemm;
+    int64_t n_gemm;
+    ol_conv_path gemm_path;
+} ol_conv_packed;
 
 typedef struct ol_conv_params {
     ol_window win;       /* resolved geometry (ol_window_resolve) */
     int64_t group;
     int threads;         /* OpenMP threads for the loops BLAS does not cover; 0: the OpenMP default */
     ol_conv_activation activation;
-    float alpha, beta;   /* the activation's parameters */
+    float alpha, beta;   /* the activation's parameters (HardSwish: x * clamp(alpha * x + beta, 0, 1)) */
+    const ol_conv_packed *packed;   /* w's prepared forms, or NULL */
 } ol_conv_params;
+
+/* Fills the members of `packed` that the path ol_conv takes for these shapes uses and that are
+ * still NULL (malloc'ed; ol_conv_packed_free releases them). False when out of memory. */
+bool ol_conv_pack(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, ol_conv_packed *packed);
+void ol_conv_packed_free(ol_conv_packed *packed);
+/* The path ol_conv takes for these operands. */
+ol_conv_path ol_conv_path_of(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w);
+/* p->packed's GEMM operand i when it was packed for `path`, else NULL. */
+const ol_sgemm_packed_a *ol_conv_packed_gemm(const ol_conv_params *p, ol_conv_path path, int64_t i);
+/* Scratch bytes the packed GEMMs of `path` need for N columns (0 when nothing is packed for it). */
+size_t ol_conv_gemm_workspace(const ol_conv_params *p, ol_conv_path path, int64_t N);
 
 /* True when every spatial axis is a 1-wide kernel at stride 1 without padding: the input [C, HW]
  * is already the GEMM operand. */
@@ -65,8 +100,10 @@ void ol_conv_depthwise_f32(const ol_conv_params *p, const float *x, const int64_
                            const float *bias, const float *sum, float *y, const int64_t *y_dims, void *scratch);
 
 /* Winograd F(2x2, 3x3) for float32 3x3 stride-1 undilated ungrouped convolutions with at least 16
- * input and output channels and 400 output positions; ol_conv routes there. */
+ * input and output channels and enough output positions; ol_conv routes there. Uses p->packed's
+ * filters when given (ol_conv_winograd_pack, 16 * M * C floats). */
 bool ol_conv_winograd_applies(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w);
+void ol_conv_winograd_pack(const ol_ktensor *w, float *u, int threads);
 size_t ol_conv_winograd_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w,
                                       const ol_ktensor *y);
 void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
@@ -76,6 +113,8 @@ void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_kte
  * channels, as one GEMM over the input and shifted additions of its per-tap results; ol_conv routes
  * there when Winograd does not apply. */
 bool ol_conv_kn2row_applies(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w);
+/* W [M, C, taps] -> [taps, M, C] (taps * M * C floats), what p->packed->kn2row holds. */
+void ol_conv_kn2row_pack(const ol_ktensor *w, float *wr);
 size_t ol_conv_kn2row_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w);
 void ol_conv_kn2row(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
                     const ol_ktensor *sum, ol_ktensor *y, void *scratch);

@@ -4,7 +4,6 @@
  * channels of the input (DenseNet's 128 -> 32 3x3 layers on 14x14 and 7x7 maps), the shifted
  * additions touch taps * M * HW values against im2col's taps * C * HW copies, and the GEMM keeps the
  * same work. */
-#include <cblas.h>
 #include <string.h>
 
 #include "kernels/conv.h"
@@ -39,7 +38,21 @@ size_t ol_conv_kn2row_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x
         in *= x->dims[2 + d];
     }
     int64_t M = w->dims[0], C = x->dims[1];
-    return (size_t)(taps * M * C + taps * M * in) * sizeof(float);
+    bool packed = p->packed && p->packed->kn2row;
+    return (size_t)((packed ? 0 : taps * M * C) + taps * M * in) * sizeof(float) +
+           ol_conv_gemm_workspace(p, OL_CONV_PATH_KN2ROW, in);
+}
+
+void ol_conv_kn2row_pack(const ol_ktensor *w, float *wr)
+{
+    int64_t M = w->dims[0], C = w->dims[1], taps = 1;
+    for (int d = 2; d < w->rank; d++)
+        taps *= w->dims[d];
+    const float *wv = w->data;
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t c = 0; c < C; c++)
+            for (int64_t t = 0; t < taps; t++)
+                wr[(t * M + m) * C + c] = wv[(m * C + c) * taps + t];
 }
 
 /* y[m] (OH x OW) += shifted plane z (H x W): y[oh][ow] += z[oh + dy][ow + dx] where inside z. */
@@ -66,20 +79,20 @@ void ol_conv_kn2row(const ol_conv_params *p, const ol_ktensor *x, const ol_ktens
     ol_window_as_2d(&p->win, x->dims + 2, y->dims + 2, &win, in, out);
     int64_t N = x->dims[0], C = x->dims[1], M = w->dims[0], KH = win.kernel[0], KW = win.kernel[1];
     int64_t taps = KH * KW, HW = in[0] * in[1], OHW = out[0] * out[1];
-    float *wr = scratch, *z = wr + taps * M * C;
-    const float *wv = w->data, *bias = b ? b->data : NULL, *sv = sum ? sum->data : NULL;
+    bool packed = p->packed && p->packed->kn2row;
+    float *z = (float *)scratch + (packed ? 0 : taps * M * C);
+    const float *wr = packed ? p->packed->kn2row : scratch;
+    const float *bias = b ? b->data : NULL, *sv = sum ? sum->data : NULL;
     int threads = ol_kernel_threads(p->threads);
     bool finish = ol_conv_has_epilogue(p, sv);
-    /* W [M, C, taps] -> W_r [taps, M, C]. */
-    for (int64_t m = 0; m < M; m++)
-        for (int64_t c = 0; c < C; c++)
-            for (int64_t t = 0; t < taps; t++)
-                wr[(t * M + m) * C + c] = wv[(m * C + c) * taps + t];
+    if (!packed)
+        ol_conv_kn2row_pack(w, scratch);
     for (int64_t n = 0; n < N; n++) {
         const float *xn = (const float *)x->data + n * C * HW;
         float *yn = (float *)y->data + n * M * OHW;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(taps * M), (int)HW, (int)C, 1, wr, (int)C,
-                    xn, (int)HW, 0, z, (int)HW);
+        ol_sgemm_packed_a plain = {.M = taps * M, .K = C};
+        const ol_sgemm_packed_a *pa = ol_conv_packed_gemm(p, OL_CONV_PATH_KN2ROW, 0);
+        ol_sgemm_packed(pa ? pa : &plain, wr, C, xn, HW, HW, z, HW, NULL, NULL, threads, z + taps * M * HW);
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
         for (int64_t m = 0; m < M; m++) {
             float *ym = yn + m * OHW, v = bias ? bias[m] : 0.0f;

@@ -5,7 +5,6 @@
  * [M, C] by V [C, tiles], and the results are transformed back (Y = A^T m A) with the bias added.
  * F(2x2, 3x3)'s transforms only add, subtract and halve, so float32 results stay within a few ulp
  * of direct convolution. */
-#include <cblas.h>
 #include <string.h>
 
 #include "kernels/conv.h"
@@ -13,7 +12,7 @@
 #include "kernels/parallel.h"
 
 /* Tile rows per block: the block's V stays near this many bytes (in L2 while the GEMMs run). */
-enum { BLOCK_BYTES = 1 << 20, MIN_OUTPUTS = 400 };
+enum { BLOCK_BYTES = 1 << 20, MIN_OUTPUTS = 100 };
 
 typedef struct wino {
     int64_t C, M, H, W, OH, OW, pad_top, pad_left;
@@ -41,9 +40,9 @@ static wino geometry(const ol_conv_params *p, const int64_t *x_dims, const int64
 bool ol_conv_winograd_applies(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w)
 {
     const ol_window *win = &p->win;
-    /* Few channels leave the 16 GEMMs too small to beat one im2col GEMM, and the filters are
-     * transformed on every call: on small images (14x14 and below) that costs more than the
-     * multiplications saved. */
+    /* Few channels leave the 16 GEMMs too small to beat one im2col GEMM. With the filters
+     * transformed once (ol_conv_pack) 14x14 maps pay (ResNet-18: 9% faster); 7x7 maps, whose 16
+     * tiles leave half of the GEMM tile empty, do not (DenseNet-121 13% slower). */
     int64_t outputs = (x->dims[2] + win->pad_begin[0] + win->pad_end[0] - 2) *
                       (x->dims[3] + win->pad_begin[1] + win->pad_end[1] - 2);
     return x->dtype == OL_FLOAT && win->spatial == 2 && p->group == 1 && win->kernel[0] == 3 &&
@@ -60,14 +59,17 @@ static int64_t row_buffer_floats(const wino *g)
 
 /* Floats of each scratch part: transformed filters, padded image, V, the GEMM results and the
  * per-thread row buffers. */
-static void parts(const wino *g, int threads, int64_t *u, int64_t *padded, int64_t *v, int64_t *m, int64_t *rows)
+static void parts(const ol_conv_params *p, const wino *g, int threads, int64_t *u, int64_t *padded, int64_t *v,
+                  int64_t *m, int64_t *rows)
 {
     int64_t block = g->rows_per_block * g->TW;
-    *u = 16 * g->M * g->C;
+    *u = p->packed && p->packed->winograd ? 0 : 16 * g->M * g->C;
     *padded = g->C * g->Hp * g->Wp;
     *v = 16 * g->C * block;
     *m = 16 * g->M * block;
-    *rows = threads * row_buffer_floats(g);
+    *rows = threads * row_buffer_floats(g) +
+            (int64_t)(ol_conv_gemm_workspace(p, OL_CONV_PATH_WINOGRAD, block) + sizeof(float) - 1) /
+                (int64_t)sizeof(float);
 }
 
 size_t ol_conv_winograd_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w,
@@ -75,7 +77,7 @@ size_t ol_conv_winograd_scratch_bytes(const ol_conv_params *p, const ol_ktensor 
 {
     wino g = geometry(p, x->dims, w->dims, y->dims);
     int64_t u, padded, v, m, rows;
-    parts(&g, ol_kernel_threads(p->threads), &u, &padded, &v, &m, &rows);
+    parts(p, &g, ol_kernel_threads(p->threads), &u, &padded, &v, &m, &rows);
     return (size_t)(u + padded + v + m + rows) * sizeof(float);
 }
 
@@ -83,9 +85,11 @@ size_t ol_conv_winograd_scratch_bytes(const ol_conv_params *p, const ol_ktensor 
  * Filters go in groups of FILTER_GROUP so that each of the 16 planes is written in runs. */
 enum { FILTER_GROUP = 64 };
 
-static void transform_filters(const wino *g, const float *w, float *u, int threads)
+void ol_conv_winograd_pack(const ol_ktensor *wt, float *u, int threads)
 {
-    int64_t MC = g->M * g->C, groups = (MC + FILTER_GROUP - 1) / FILTER_GROUP;
+    const float *w = wt->data;
+    int64_t MC = wt->dims[0] * wt->dims[1], groups = (MC + FILTER_GROUP - 1) / FILTER_GROUP;
+    threads = ol_kernel_threads(threads);
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
     for (int64_t grp = 0; grp < groups; grp++) {
         float local[16][FILTER_GROUP];
@@ -233,12 +237,17 @@ void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_kte
     wino g = geometry(p, x->dims, w->dims, y->dims);
     int threads = ol_kernel_threads(p->threads);
     int64_t nu, npad, nv, nm, nrows;
-    parts(&g, threads, &nu, &npad, &nv, &nm, &nrows);
+    parts(p, &g, threads, &nu, &npad, &nv, &nm, &nrows);
     float *u = scratch, *padded = u + nu, *v = padded + npad, *mres = v + nv, *rows = mres + nm;
+    const float *filters = u;
     int64_t per_thread = row_buffer_floats(&g);
+    void *work = rows + threads * per_thread;   /* the packed GEMM's */
     const float *bias = b ? b->data : NULL, *sv = sum ? sum->data : NULL;
     bool finish = ol_conv_has_epilogue(p, sv);
-    transform_filters(&g, w->data, u, threads);
+    if (p->packed && p->packed->winograd)
+        filters = p->packed->winograd;
+    else
+        ol_conv_winograd_pack(w, u, threads);
     for (int64_t n = 0; n < x->dims[0]; n++) {
         const float *xn = (const float *)x->data + n * g.C * g.H * g.W;
         float *yn = (float *)y->data + n * g.M * g.OH * g.OW;
@@ -249,10 +258,12 @@ void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_kte
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
             for (int64_t c = 0; c < g.C; c++)
                 transform_input(&g, padded, ty0, ty1, v, c, rows + omp_get_thread_num() * per_thread);
-            for (int xi = 0; xi < 16; xi++)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g.M, (int)tiles, (int)g.C, 1,
-                            u + xi * g.M * g.C, (int)g.C, v + xi * g.C * tiles, (int)tiles, 0,
-                            mres + xi * g.M * tiles, (int)tiles);
+            for (int xi = 0; xi < 16; xi++) {
+                ol_sgemm_packed_a plain = {.M = g.M, .K = g.C};
+                const ol_sgemm_packed_a *packed = ol_conv_packed_gemm(p, OL_CONV_PATH_WINOGRAD, xi);
+                ol_sgemm_packed(packed ? packed : &plain, filters + xi * g.M * g.C, g.C, v + xi * g.C * tiles, tiles,
+                                tiles, mres + xi * g.M * tiles, tiles, NULL, NULL, threads, work);
+            }
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
             for (int64_t m = 0; m < g.M; m++) {
                 transform_output(&g, mres, ty0, ty1, bias ? bias[m] : 0.0f, yn, m,

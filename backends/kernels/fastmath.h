@@ -8,19 +8,27 @@
 
 #include <stdint.h>
 
-static inline float ol_bits_to_float(int32_t i)
+/* Always inlined: a loop cloned for AVX2 (cpu_clones.h) that called an out-of-line baseline copy
+ * paid an SSE/AVX transition per element (40x slower). */
+#if defined(__GNUC__)
+#define OL_FASTMATH_INLINE static inline __attribute__((always_inline))
+#else
+#define OL_FASTMATH_INLINE static inline
+#endif
+
+OL_FASTMATH_INLINE float ol_bits_to_float(int32_t i)
 {
     union { int32_t i; float f; } u = {.i = i};
     return u.f;
 }
 
-static inline int32_t ol_float_to_bits(float f)
+OL_FASTMATH_INLINE int32_t ol_float_to_bits(float f)
 {
     union { float f; int32_t i; } u = {.f = f};
     return u.i;
 }
 
-static inline float ol_fast_expf(float x)
+OL_FASTMATH_INLINE float ol_fast_expf(float x)
 {
     /* e^x = 2^n * e^r with n = round(x / ln2) and |r| <= ln2 / 2; e^r by Cephes' polynomial. Outside
      * [-104, 89] the result is 0 or inf anyway. Clamps are sequential selects, not nested
@@ -48,7 +56,7 @@ static inline float ol_fast_expf(float x)
     return x != x ? x : y;
 }
 
-static inline float ol_fast_sigmoidf(float x)
+OL_FASTMATH_INLINE float ol_fast_sigmoidf(float x)
 {
     /* With e = e^-|x|: 1 / (1 + e) for x >= 0 and e / (1 + e) below, which stays accurate (rather
      * than overflowing to 0) down to the subnormal range. */
@@ -58,7 +66,7 @@ static inline float ol_fast_sigmoidf(float x)
     return x < 0 ? neg : s;
 }
 
-static inline float ol_fast_tanhf(float x)
+OL_FASTMATH_INLINE float ol_fast_tanhf(float x)
 {
     /* Small |x|: Cephes' odd polynomial (no cancellation); else 1 - 2 / (e^2|x| + 1). */
     float z = x * x;
@@ -74,7 +82,7 @@ static inline float ol_fast_tanhf(float x)
     return a < 0.625f ? small : big;
 }
 
-static inline float ol_fast_erff(float x)
+OL_FASTMATH_INLINE float ol_fast_erff(float x)
 {
     /* Rational approximation x * P(x^2) / Q(x^2) on [-4, 4] (erf is +-1 in float beyond), the one
      * Eigen and XLA use; relative error stays small near 0 because of the factor x. */

@@ -4,19 +4,36 @@
 #include <math.h>
 #include <string.h>
 
-void ol_batchnorm_f32(const float *x, float *y, int64_t n, int64_t c, int64_t spatial, const float *scale,
-                      const float *bias, const float *mean, const float *var, float eps)
+#include "kernels/cpu_clones.h"
+
+/* One channel plane: dst = clamp(src * k + o, lo, hi). NaN stays NaN (the comparisons are false). */
+OL_CPU_CLONES static void scale_clamp_plane(const float *src, float *dst, int64_t spatial, float k, float o,
+                                            float lo, float hi)
+{
+#pragma omp simd
+    for (int64_t i = 0; i < spatial; i++) {
+        float v = src[i] * k + o;
+        v = v < lo ? lo : v;
+        dst[i] = v > hi ? hi : v;
+    }
+}
+
+void ol_batchnorm_clamp_f32(const float *x, float *y, int64_t n, int64_t c, int64_t spatial, const float *scale,
+                            const float *bias, const float *mean, const float *var, float eps, float lo, float hi)
 {
 #pragma omp parallel for collapse(2) if (n * c * spatial > 65536)
     for (int64_t b = 0; b < n; b++)
         for (int64_t ch = 0; ch < c; ch++) {
             /* Fold into one multiply-add per element. */
             float k = scale[ch] / sqrtf(var[ch] + eps), o = bias[ch] - mean[ch] * k;
-            const float *src = x + (b * c + ch) * spatial;
-            float *dst = y + (b * c + ch) * spatial;
-            for (int64_t i = 0; i < spatial; i++)
-                dst[i] = src[i] * k + o;
+            scale_clamp_plane(x + (b * c + ch) * spatial, y + (b * c + ch) * spatial, spatial, k, o, lo, hi);
         }
+}
+
+void ol_batchnorm_f32(const float *x, float *y, int64_t n, int64_t c, int64_t spatial, const float *scale,
+                      const float *bias, const float *mean, const float *var, float eps)
+{
+    ol_batchnorm_clamp_f32(x, y, n, c, spatial, scale, bias, mean, var, eps, -INFINITY, INFINITY);
 }
 
 /* Mean and variance of n values, accumulated in double: normalizations over thousands of elements

@@ -8,6 +8,9 @@
 /* y = (x - mean[c]) / sqrt(var[c] + eps) * scale[c] + bias[c] over x[n][c][spatial]. */
 void ol_batchnorm_f32(const float *x, float *y, int64_t n, int64_t c, int64_t spatial, const float *scale,
                       const float *bias, const float *mean, const float *var, float eps);
+/* The same, then clamped to [lo, hi] in the same pass (a fused Relu: 0, inf; Clip: its bounds). */
+void ol_batchnorm_clamp_f32(const float *x, float *y, int64_t n, int64_t c, int64_t spatial, const float *scale,
+                            const float *bias, const float *mean, const float *var, float eps, float lo, float hi);
 
 /* Normalizes each of `groups` rows of `size` elements, then applies per-element scale/bias of
  * `param_size` (a divisor of size, repeating) — LayerNormalization uses groups = outer, size =

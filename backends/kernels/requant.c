@@ -22,12 +22,16 @@ double ol_requant_multiplier(float row_scale, float col_scale, float out_scale, 
     return round_to(product / out_scale, precision);
 }
 
-/* round_half_even(acc * multiplier) + zp, saturated. The product is clamped to the range left by
- * the zero point before rounding (the bounds are integers, so the result is the same) and rounded
- * with the 1.5 * 2^52 trick, which vectorizes where nearbyint would be a call. NaN lands on lo. */
+/* round_half_even(acc * multiplier) + zp, saturated. The product is taken in float32, as
+ * onnxruntime's kernels (MLAS) take it: in float64 a product a hair below .5 rounds down where
+ * onnxruntime's rounds up, and in a deep network one such flip grows into many steps downstream
+ * (quant/qdq_lower.c; tests/integration/quantized_vs_onnxruntime.py). It is clamped to the range
+ * left by the zero point before rounding (the bounds are integers, so the result is the same) and
+ * rounded with the 1.5 * 2^52 trick, which vectorizes where nearbyint would be a call. NaN lands on
+ * lo. */
 static inline int32_t requant_one(int32_t acc, double multiplier, int32_t zp, double lo, double hi)
 {
-    double v = (double)acc * multiplier;
+    double v = (float)acc * (float)multiplier;
     v = v >= lo ? v : lo;
     v = v <= hi ? v : hi;
     return (int32_t)((v + 0x1.8p52) - 0x1.8p52) + zp;

@@ -2,8 +2,8 @@
  * QLinearMatMul: y = saturate(round_half_even(acc * multiplier) + out_zero_point) with
  * multiplier = row_scale * col_scale / out_scale, as the operators' definitions put it (the rounding
  * applies to the scaled value, before the zero point). The multiplier is rounded to the scales'
- * precision after each operation and the product is taken in float64, as the ONNX reference
- * computes it. */
+ * precision after each operation and the product acc * multiplier is taken in float32, as
+ * onnxruntime computes it (so that quantized models give its results bit for bit). */
 #ifndef OL_KERNELS_REQUANT_H
 #define OL_KERNELS_REQUANT_H
 

@@ -13,14 +13,38 @@ void ol_exec_graph_destroy(exec_graph *eg)
     if (!eg)
         return;
     for (size_t i = 0; i < eg->n_steps; i++) {
+        if (eg->prepared && eg->prepared[i].data && eg->prepared[i].destroy)
+            eg->prepared[i].destroy(eg->prepared[i].data);
         free(eg->steps[i].inputs);
         free(eg->steps[i].outputs);
         free(eg->steps[i].release);
         free(eg->steps[i].fusion);
+        free(eg->steps[i].owned_label);
     }
     free(eg->steps);
+    free(eg->prepared);
     free(eg->slots);
     free(eg);
+}
+
+const ol_tensor *ol_exec_fixed_constant(const ol_value *v)
+{
+    /* Through outer references and Identity nodes (exports put them between shared weights and
+     * their readers), at most a few levels deep. */
+    for (int depth = 0; v && depth < 16; depth++) {
+        while (v->outer)
+            v = v->outer;
+        if (v->is_input)
+            return NULL;
+        const ol_tensor *t = ol_value_constant(v);
+        if (t)
+            return t;
+        const ol_node *p = v->producer;
+        if (!p || p->erased || *p->domain || strcmp(p->op_type, "Identity") != 0 || p->n_inputs != 1)
+            return NULL;
+        v = p->inputs[0];
+    }
+    return NULL;
 }
 
 const exec_graph *ol_exec_find_subgraph(const ol_session *session, const ol_graph *graph)
@@ -116,27 +140,36 @@ static ol_status fill_step(exec_step *step, const ol_node *node, ol_error *err)
     return OL_OK;
 }
 
-/* A fused chain's step: the head's inputs (a residual goes after Conv's X, W, B), the chain's output;
- * the values inside the chain never get a slot. */
+/* A fused chain's step: the head's inputs (a fused Pad's input in place of X; a residual, then a
+ * scale and a shift after Conv's X, W, B), the chain's output; the values inside the chain never
+ * get a slot. */
 static ol_status fill_chain_step(exec_graph *eg, exec_step *step, const exec_chain *c, ol_error *err)
 {
     const ol_node *head = c->head;
     step->node = head;
     step->def = c->def;
-    step->label = c->label;
-    step->n_inputs = c->sum ? 4 : head->n_inputs;
+    step->label = step->owned_label = ol_strdup(c->label);
+    step->n_inputs = c->scale || c->shift ? 6 : c->sum ? 4 : head->n_inputs;
     step->n_outputs = 1;
     step->inputs = malloc(step->n_inputs * sizeof *step->inputs);
     step->outputs = malloc(sizeof *step->outputs);
-    step->fusion = c->fusion.activation != OL_FUSED_NONE || c->fusion.sum ? malloc(sizeof *step->fusion) : NULL;
-    if (!step->inputs || !step->outputs || (!step->fusion && (c->fusion.activation || c->fusion.sum)))
+    const ol_op_fusion *f = &c->fusion;
+    bool fused = f->activation != OL_FUSED_NONE || f->sum || f->scale_shift || f->padded;
+    step->fusion = fused ? malloc(sizeof *step->fusion) : NULL;
+    if (!step->inputs || !step->outputs || !step->owned_label || (fused && !step->fusion))
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
     if (step->fusion)
-        *step->fusion = c->fusion;
+        *step->fusion = *f;
     for (size_t k = 0; k < step->n_inputs; k++)
         step->inputs[k] = k < head->n_inputs && head->inputs[k] ? head->inputs[k]->id : OL_NO_SLOT;
+    if (c->pad)
+        step->inputs[0] = c->pad->inputs[0]->id;
     if (c->sum)
         step->inputs[3] = c->sum->id;
+    if (c->scale)
+        step->inputs[4] = c->scale->id;
+    if (c->shift)
+        step->inputs[5] = c->shift->id;
     step->outputs[0] = c->out->id;
     for (size_t k = 0; k < c->n_inner; k++)
         eg->slots[c->inner[k]->id].kind = SLOT_UNUSED;
@@ -163,7 +196,8 @@ ol_status ol_exec_compile(ol_session *session, const ol_graph *graph, exec_graph
     for (size_t i = 0; i < graph->n_nodes; i++)
         n_nodes += !graph->nodes[i]->erased;
     eg->steps = calloc(n_nodes ? n_nodes : 1, sizeof *eg->steps);
-    if (!eg->slots || !eg->steps) {
+    eg->prepared = calloc(n_nodes ? n_nodes : 1, sizeof *eg->prepared);
+    if (!eg->slots || !eg->steps || !eg->prepared) {
         ol_exec_graph_destroy(eg);
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
     }

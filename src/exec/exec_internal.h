@@ -30,6 +30,7 @@ typedef struct exec_step {
     const ol_node *node;
     const ol_op_def *def;
     const char *label;         /* op type for profiles and messages ("Conv+Relu" when fused) */
+    char *owned_label;         /* a fused step's label, owned */
     uint32_t *inputs;          /* slot per input, OL_NO_SLOT when omitted */
     uint32_t *outputs;         /* slot per output, OL_NO_SLOT when omitted */
     size_t n_inputs, n_outputs;   /* the node's, unless fusion added a residual input */
@@ -38,12 +39,20 @@ typedef struct exec_step {
     size_t n_release;
 } exec_step;
 
+/* What a step's op derived once from its constant inputs (ol_op_prepared): transformed or folded
+ * weights, kept for the session's lifetime. */
+typedef struct exec_prepared {
+    void *data;
+    void (*destroy)(void *data);
+} exec_prepared;
+
 typedef struct exec_graph {
     const ol_graph *graph;
     size_t n_slots;
     slot_info *slots;
     exec_step *steps;
     size_t n_steps;
+    exec_prepared *prepared;   /* one per step */
 } exec_graph;
 
 /* Where a tensor's bytes live. Aliases (Reshape, Identity) share their root's storage. */
@@ -101,6 +110,7 @@ size_t ol_plan_offsets(alloc_record *records, size_t n);
 
 struct ol_session {
     const ol_model *model;
+    ol_model *lowered;         /* owned copy with QDQ groups lowered (session_qdq.c), or NULL */
     ol_session_options options;
     exec_graph *main;
     exec_graph **subgraphs;    /* compiled subgraphs, looked up by graph pointer */
@@ -131,11 +141,14 @@ typedef struct exec_chain {
     const ol_node *head;       /* the node whose op runs (Conv, or Sigmoid for a bare SiLU) */
     const ol_node *anchor;     /* the chain's last node */
     const ol_op_def *def;      /* the op that runs the chain */
-    const char *label;
+    char label[48];            /* for profiles: the fused op types ("Pad+Conv+Mul+Add+Clip") */
     ol_op_fusion fusion;
     const ol_value *sum;       /* residual input, or NULL */
+    const ol_value *scale;     /* per-channel constants a Mul and an Add apply to Conv's result */
+    const ol_value *shift;
+    const ol_node *pad;        /* a zero Pad before Conv whose padding Conv takes over, or NULL */
     const ol_value *out;       /* the value the chain produces */
-    const ol_value *inner[3];  /* values that no longer exist at run time */
+    const ol_value *inner[6];  /* values that no longer exist at run time */
     size_t n_inner;
 } exec_chain;
 
@@ -144,6 +157,11 @@ typedef struct exec_chain {
  * nothing to fuse. */
 ol_status ol_exec_find_chains(const ol_graph *graph, exec_chain ***chains, bool **absorbed, ol_error *err);
 void ol_exec_free_chains(exec_chain **chains, bool *absorbed, size_t n_nodes);
+
+/* The tensor behind v when it cannot change during the session: an initializer that is not also a
+ * graph input (inputs may override theirs), or a Constant node's value, possibly through Identity
+ * nodes; else NULL. */
+const ol_tensor *ol_exec_fixed_constant(const ol_value *v);
 
 ol_status ol_exec_compile(ol_session *session, const ol_graph *graph, exec_graph **out, ol_error *err);
 void ol_exec_graph_destroy(exec_graph *eg);

@@ -64,9 +64,21 @@ ol_status ol_op_adopt_output(ol_op_ctx *ctx, size_t i, ol_dtype dtype, int rank,
  * ops, so it costs no allocation once warmed up. NULL with the error set on failure. */
 void *ol_op_scratch(ol_op_ctx *ctx, size_t bytes);
 
-/* Compile-time fusion: the executor may run an op together with the activation (and residual Add)
- * that consume its output, as one step, without changing the model. Only Conv is fused today; its
- * step then writes the last fused node's output. */
+/* True when input i cannot change while the session exists (an initializer the caller cannot
+ * override, or a Constant node's value), so what an op derives from it may be kept. */
+bool ol_op_input_is_fixed(const ol_op_ctx *ctx, size_t i);
+/* What this step's op derived from its fixed inputs on an earlier run (transformed or folded
+ * weights), or NULL. Kept per step for the session's lifetime, so an op prepares its weights once. */
+void *ol_op_prepared(const ol_op_ctx *ctx);
+/* Hands `data` to the step (replacing and destroying any earlier one); the session calls
+ * destroy(data) when it ends. */
+void ol_op_set_prepared(ol_op_ctx *ctx, void *data, void (*destroy)(void *data));
+
+/* Compile-time fusion: the executor may run an op together with the nodes around it, as one step,
+ * without changing the model: a zero Pad before it, a per-channel Mul and Add after it (an
+ * unfolded BatchNormalization), a residual Add and an activation. Conv takes all of these (its step
+ * then reads the Pad's input and writes the last fused node's output); BatchNormalization takes a
+ * Relu or Clip. */
 typedef enum ol_fused_activation {
     OL_FUSED_NONE,
     OL_FUSED_RELU,
@@ -75,7 +87,8 @@ typedef enum ol_fused_activation {
     OL_FUSED_SIGMOID,
     OL_FUSED_TANH,
     OL_FUSED_HARD_SIGMOID,   /* alpha, beta */
-    OL_FUSED_HARD_SWISH,
+    OL_FUSED_HARD_SWISH,     /* x * max(0, min(1, alpha * x + beta)): HardSwish (1/6, 1/2), or
+                                x * HardSigmoid(x) */
     OL_FUSED_SWISH,          /* x * sigmoid(x), from x * Sigmoid(x) */
 } ol_fused_activation;
 
@@ -85,6 +98,14 @@ typedef struct ol_op_fusion {
     /* Input 3 (after X, W and the possibly omitted B) is a residual added before the activation; it
      * may broadcast to the op's result. */
     bool sum;
+    /* Inputs 4 and 5 (each possibly omitted) are fixed per-channel constants (one value, or one
+     * per output channel along axis 1): the result is multiplied by input 4, then input 5 is added,
+     * before the residual and the activation. */
+    bool scale_shift;
+    /* Zero padding in ONNX Pad order (the begins of every axis, then the ends) that a fused Pad
+     * applied to input 0; only spatial axes are non-zero. */
+    bool padded;
+    int64_t pads[2 * OL_KMAX_RANK];
 } ol_op_fusion;
 
 /* What was fused into this step; NULL when it runs its node alone. */

@@ -241,6 +241,31 @@ void *ol_op_scratch(ol_op_ctx *ctx, size_t bytes)
     return s->scratch[d];
 }
 
+bool ol_op_input_is_fixed(const ol_op_ctx *ctx, size_t i)
+{
+    uint32_t s = i < ctx->step->n_inputs ? ctx->step->inputs[i] : OL_NO_SLOT;
+    return s != OL_NO_SLOT && ol_exec_fixed_constant(ctx->fr->eg->slots[s].value) != NULL;
+}
+
+static exec_prepared *prepared_of(const ol_op_ctx *ctx)
+{
+    const exec_graph *eg = ctx->fr->eg;
+    return &eg->prepared[ctx->step - eg->steps];
+}
+
+void *ol_op_prepared(const ol_op_ctx *ctx)
+{
+    return prepared_of(ctx)->data;
+}
+
+void ol_op_set_prepared(ol_op_ctx *ctx, void *data, void (*destroy)(void *data))
+{
+    exec_prepared *p = prepared_of(ctx);
+    if (p->data && p->destroy)
+        p->destroy(p->data);
+    *p = (exec_prepared){data, destroy};
+}
+
 /* ---- float16 through float32 ---- */
 
 static bool is_half(ol_dtype t)

@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include "exec/exec_internal.h"
+#include "exec/session_qdq.h"
 
 ol_status ol_session_create(const ol_model *model, const ol_session_options *options,
                             ol_session **out, ol_error *err)
@@ -26,7 +27,12 @@ ol_status ol_session_create(const ol_model *model, const ol_session_options *opt
         openblas_set_num_threads(s->options.threads);
         omp_set_num_threads(s->options.threads);
     }
-    ol_status st = ol_exec_compile(s, model->graph, &s->main, err);
+    /* A QDQ model runs as its lowered copy, with integer kernels (session_qdq.c). */
+    ol_status st = s->options.no_qdq_lowering ? OL_OK : ol_exec_lower_qdq(model, &s->lowered, err);
+    if (s->lowered)
+        s->model = s->lowered;
+    if (st == OL_OK)
+        st = ol_exec_compile(s, s->model->graph, &s->main, err);
     if (st != OL_OK) {
         ol_session_destroy(s);
         return st;
@@ -49,6 +55,7 @@ void ol_session_destroy(ol_session *s)
     for (int d = 0; d <= OL_MAX_SUBGRAPH_DEPTH; d++)
         free(s->scratch[d]);
     free(s->op_times);
+    ol_model_destroy(s->lowered);
     free(s);
 }
 

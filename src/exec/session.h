@@ -14,6 +14,8 @@ typedef struct ol_session_options {
     int threads;      /* 0: leave the BLAS/OpenMP default */
     bool profile;     /* collect per-op-type time */
     bool no_fusion;   /* run every node as its own step (tests, debugging); see fuse.c */
+    bool no_qdq_lowering;   /* run QDQ groups in float as written, not with integer kernels
+                               (tests compare both); see session_qdq.c */
 } ol_session_options;
 
 /* Checks that every node (subgraphs included) has an implementation and refuses the model up

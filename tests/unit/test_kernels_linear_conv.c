@@ -220,6 +220,10 @@ static double activate(const fusion *f, double v)
         return tanh(v);
     case OL_CONV_ACT_HARD_SIGMOID:
         return fmax(0, fmin(1, f->alpha * v + f->beta));
+    case OL_CONV_ACT_HARD_SWISH:
+        return v * fmax(0, fmin(1, f->alpha * v + f->beta));
+    case OL_CONV_ACT_SWISH:
+        return v / (1 + exp(-v));
     default:
         return v;
     }
@@ -271,17 +275,33 @@ static void check_fused(int S, const int64_t *xd, int64_t M, int64_t group, cons
     ol_ktensor xt = view(OL_FLOAT, xf, S + 2, xd), wt = view(OL_FLOAT, wf, S + 2, wd);
     ol_ktensor bt = view(OL_FLOAT, bf, 1, &M), yt = view(OL_FLOAT, yf, S + 2, yd);
     ol_ktensor st = view(OL_FLOAT, sumf, S + 2, yd);
-    void *scratch = malloc(ol_conv_scratch_bytes(&p, &xt, &wt, &yt) + 1);
-    ol_conv(&p, &xt, &wt, bias ? &bt : NULL, f->sum ? &st : NULL, &yt, scratch);
-    for (int64_t i = 0; i < ny; i++)
-        cr_assert(fabs(yf[i] - expected[i]) <= 1e-4 * (1 + fabs(expected[i])), "f32 y[%lld] = %g, expected %g",
-                  (long long)i, yf[i], expected[i]);
-    free(scratch);
+    /* As given, then with the weights prepared (ol_conv_pack: transformed and packed once), on the
+     * packed GEMM kernel and on the portable path. */
+    for (int variant = 0; variant < 3; variant++) {
+        ol_conv_packed packed = {0};
+        bool portable = variant == 2;
+        ol_sgemm_force_portable(portable);
+        p.packed = NULL;
+        if (variant > 0) {
+            cr_assert(ol_conv_pack(&p, &xt, &wt, &packed));
+            p.packed = &packed;
+        }
+        memset(yf, 0, (size_t)ny * sizeof *yf);
+        void *scratch = malloc(ol_conv_scratch_bytes(&p, &xt, &wt, &yt) + 1);
+        ol_conv(&p, &xt, &wt, bias ? &bt : NULL, f->sum ? &st : NULL, &yt, scratch);
+        for (int64_t i = 0; i < ny; i++)
+            cr_assert(fabs(yf[i] - expected[i]) <= 1e-4 * (1 + fabs(expected[i])),
+                      "f32 (variant %d) y[%lld] = %g, expected %g", variant, (long long)i, yf[i], expected[i]);
+        free(scratch);
+        ol_conv_packed_free(&packed);
+        ol_sgemm_force_portable(false);
+    }
+    p.packed = NULL;
 
     ol_ktensor xt64 = view(OL_DOUBLE, x, S + 2, xd), wt64 = view(OL_DOUBLE, w, S + 2, wd);
     ol_ktensor bt64 = view(OL_DOUBLE, b, 1, &M), yt64 = view(OL_DOUBLE, y64, S + 2, yd);
     ol_ktensor st64 = view(OL_DOUBLE, sum, S + 2, yd);
-    scratch = malloc(ol_conv_scratch_bytes(&p, &xt64, &wt64, &yt64) + 1);
+    void *scratch = malloc(ol_conv_scratch_bytes(&p, &xt64, &wt64, &yt64) + 1);
     ol_conv(&p, &xt64, &wt64, bias ? &bt64 : NULL, f->sum ? &st64 : NULL, &yt64, scratch);
     for (int64_t i = 0; i < ny; i++)
         cr_assert(fabs(y64[i] - expected[i]) <= 1e-12 * (1 + fabs(expected[i])), "f64 y[%lld]", (long long)i);
@@ -306,6 +326,9 @@ Test(kernels_conv, pointwise_and_im2col_paths_match_reference)
     check_conv(2, xd, 6, 1, k2, s1, one, pb, zero, false, 2);
     int64_t xg[4] = {1, 6, 5, 5};
     check_conv(2, xg, 4, 2, k3, one, one, one, one, true, 1);   /* grouped, GEMM per group */
+    /* More input channels than the packed GEMM's K block and more positions than its N block. */
+    int64_t big[4] = {1, 300, 30, 20};
+    check_conv(2, big, 13, 1, one, one, one, zero, zero, true, 2);
 }
 
 Test(kernels_conv, winograd_path_matches_reference)
@@ -346,6 +369,7 @@ Test(kernels_conv, fused_activation_and_sum_on_every_path)
         {OL_CONV_ACT_RELU, 0, 0, true},         {OL_CONV_ACT_CLIP, -0.3f, 0.4f, false},
         {OL_CONV_ACT_LEAKY_RELU, 0.1f, 0, true}, {OL_CONV_ACT_SIGMOID, 0, 0, false},
         {OL_CONV_ACT_TANH, 0, 0, true},          {OL_CONV_ACT_HARD_SIGMOID, 0.3f, 0.4f, false},
+        {OL_CONV_ACT_HARD_SWISH, 0.25f, 0.4f, true}, {OL_CONV_ACT_SWISH, 0, 0, false},
         {OL_CONV_ACT_NONE, 0, 0, true},
     };
     int64_t pointwise[4] = {1, 6, 5, 7}, small[4] = {2, 8, 6, 9}, wino[4] = {1, 16, 21, 23};

@@ -24,6 +24,27 @@ Test(kernels_norm, batchnorm_folds_statistics)
     cr_assert_float_eq(y[3], 1.0f, 1e-6);
 }
 
+/* The clamped form (a fused Relu or Clip): same values, clamped; NaN passes through. */
+Test(kernels_norm, batchnorm_clamp_matches_separate_clamp)
+{
+    enum { N = 2, C = 3, S = 37 };
+    float x[N * C * S], y[N * C * S], want[N * C * S];
+    const float scale[C] = {2, -1, 0.5f}, bias[C] = {1, 0, -0.25f}, mean[C] = {1, 3, 0}, var[C] = {4, 1, 0.25f};
+    for (int i = 0; i < N * C * S; i++)
+        x[i] = (float)((i * 37) % 101) / 10.0f - 5.0f;
+    x[5] = NAN;
+    ol_batchnorm_f32(x, want, N, C, S, scale, bias, mean, var, 1e-5f);
+    ol_batchnorm_clamp_f32(x, y, N, C, S, scale, bias, mean, var, 1e-5f, -0.5f, 1.5f);
+    for (int i = 0; i < N * C * S; i++) {
+        if (i == 5) {
+            cr_assert(isnan(y[i]));
+            continue;
+        }
+        float w = want[i] < -0.5f ? -0.5f : want[i] > 1.5f ? 1.5f : want[i];
+        cr_assert_float_eq(y[i], w, 1e-5, "y[%d] = %g, want %g", i, y[i], w);
+    }
+}
+
 Test(kernels_norm, layernorm_rows_and_stats)
 {
     float x[4] = {1, 3, 10, 10}, y[4], mean[2], inv[2];

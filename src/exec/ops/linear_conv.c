@@ -134,8 +134,89 @@ static ol_status run_broadcast_sum(ol_op_ctx *ctx, const ol_conv_params *p, cons
     return OL_OK;
 }
 
+/* What a Conv step keeps between runs when its weights are fixed (ol_op_prepared): the weights and
+ * bias with a fused per-channel scale and shift folded in, and the filters transformed for the
+ * kernel's path, so neither is redone on every run. */
+typedef struct conv_prepared {
+    ol_ktensor w, b;           /* folded weights and bias (data NULL when nothing was folded) */
+    ol_conv_packed packed;
+} conv_prepared;
+
+static void conv_prepared_destroy(void *data)
+{
+    conv_prepared *cp = data;
+    free(cp->w.data);
+    free(cp->b.data);
+    ol_conv_packed_free(&cp->packed);
+    free(cp);
+}
+
+/* A fused per-channel constant (one value or one per channel): its value for channel m. */
+static float channel_value(const ol_ktensor *t, int64_t m, float missing)
+{
+    if (!t)
+        return missing;
+    const float *v = t->data;
+    return ol_ktensor_numel(t) == 1 ? v[0] : v[m];
+}
+
+/* W * scale and B * scale + shift per output channel: (conv(X, W) + B) * scale + shift without a
+ * pass over the result. */
+static ol_status fold_scale_shift(ol_op_ctx *ctx, conv_prepared *cp, const ol_ktensor *w, const ol_ktensor *b)
+{
+    const ol_ktensor *scale = ol_op_input(ctx, 4), *shift = ol_op_input(ctx, 5);
+    int64_t M = w->dims[0], per = M ? ol_ktensor_numel(w) / M : 0;
+    for (int k = 0; k < 2; k++) {
+        const ol_ktensor *t = k ? shift : scale;
+        int64_t n = t ? ol_ktensor_numel(t) : 1;
+        if (t && (t->dtype != OL_FLOAT || (n != 1 && n != M)))
+            return ol_op_fail(ctx, OL_ERR_INVALID, "the fused %s does not hold one float per output channel",
+                              k ? "Add" : "Mul");
+    }
+    if (w->dtype != OL_FLOAT)
+        return ol_op_fail(ctx, OL_ERR_INVALID, "a fused per-channel Mul/Add needs float weights");
+    cp->w = *w;
+    cp->w.data = malloc(ol_ktensor_nbytes(w) + 1);
+    ol_ktensor_set_shape(&cp->b, OL_FLOAT, 1, &M);
+    cp->b.data = malloc((size_t)M * sizeof(float) + 1);
+    if (!cp->w.data || !cp->b.data)
+        return ol_op_fail(ctx, OL_ERR_NOMEM, "out of memory folding the fused Mul/Add");
+    const float *wv = w->data;
+    float *fw = cp->w.data, *fb = cp->b.data;
+    for (int64_t m = 0; m < M; m++) {
+        float s = channel_value(scale, m, 1.0f), t = channel_value(shift, m, 0.0f);
+        for (int64_t i = 0; i < per; i++)
+            fw[m * per + i] = wv[m * per + i] * s;
+        fb[m] = (b ? ((const float *)b->data)[m] : 0.0f) * s + t;
+    }
+    return OL_OK;
+}
+
+/* The step's prepared weights, made on its first run: NULL when the weights are not fixed (they
+ * may change from run to run) and nothing was fused that needs them. */
+static ol_status prepare(ol_op_ctx *ctx, const ol_op_fusion *fusion, const ol_ktensor *w, const ol_ktensor *b,
+                         conv_prepared **out)
+{
+    *out = ol_op_prepared(ctx);
+    bool scale_shift = fusion && fusion->scale_shift;
+    if (*out || !(scale_shift || (ol_op_input_is_fixed(ctx, 1) && (!b || ol_op_input_is_fixed(ctx, 2)))))
+        return OL_OK;
+    conv_prepared *cp = calloc(1, sizeof *cp);
+    if (!cp)
+        return ol_op_fail(ctx, OL_ERR_NOMEM, "out of memory");
+    ol_status st = scale_shift ? fold_scale_shift(ctx, cp, w, b) : OL_OK;
+    if (st != OL_OK) {
+        conv_prepared_destroy(cp);
+        return st;
+    }
+    ol_op_set_prepared(ctx, cp, conv_prepared_destroy);
+    *out = cp;
+    return OL_OK;
+}
+
 /* Conv, and com.microsoft FusedConv: activation(conv(X, W) + B + Z) with the optional sum input Z.
- * A Conv step may carry an activation and residual the executor fused into it. */
+ * A Conv step may carry what the executor fused into it: a Pad before, a per-channel scale and
+ * shift, a residual and an activation after. */
 static ol_status run_conv(ol_op_ctx *ctx, bool fused)
 {
     const ol_ktensor *x = ol_op_input(ctx, 0), *w = ol_op_input(ctx, 1), *b = ol_op_input(ctx, 2);
@@ -144,6 +225,13 @@ static ol_status run_conv(ol_op_ctx *ctx, bool fused)
     ol_status st = check_operands(ctx, x, w, b);
     if (st != OL_OK)
         return st;
+    conv_prepared *cp = NULL;
+    if (!fused && (st = prepare(ctx, fusion, w, b, &cp)) != OL_OK)
+        return st;
+    if (cp && cp->w.data) {
+        w = &cp->w;
+        b = &cp->b;
+    }
     int spatial = x->rank - 2;
     ol_conv_params p = {.threads = ol_op_threads(ctx)};
     if (fused && (st = read_activation(ctx, &p)) != OL_OK)
@@ -155,6 +243,11 @@ static ol_status run_conv(ol_op_ctx *ctx, bool fused)
     if ((st = read_group(ctx, x->dims[1], &p.group)) != OL_OK ||
         (st = ol_linear_read_window(ctx, spatial, w->dims + 2, &p.win, &mode, &pads_given)) != OL_OK)
         return st;
+    if (fusion && fusion->padded)
+        for (int d = 0; d < spatial; d++) {
+            p.win.pad_begin[d] += fusion->pads[2 + d];
+            p.win.pad_end[d] += fusion->pads[x->rank + 2 + d];
+        }
     int64_t M = w->dims[0];
     if (w->dims[1] * p.group != x->dims[1] || M % p.group != 0)
         return ol_op_fail(ctx, OL_ERR_INVALID, "W [%lld, %lld, ...] does not fit %lld input channels in %lld groups",
@@ -182,6 +275,11 @@ static ol_status run_conv(ol_op_ctx *ctx, bool fused)
     ol_ktensor *y = ol_op_output(ctx, 0, x->dtype, x->rank, dims);
     if (!y)
         return ol_op_error(ctx)->status;
+    if (cp) {
+        if (!ol_conv_pack(&p, x, w, &cp->packed))
+            return ol_op_fail(ctx, OL_ERR_NOMEM, "out of memory transforming the weights");
+        p.packed = &cp->packed;
+    }
     size_t bytes = ol_conv_scratch_bytes(&p, x, w, y);
     void *scratch = NULL;
     if (bytes && !(scratch = ol_op_scratch(ctx, bytes)))

@@ -97,7 +97,16 @@ static ol_status run_batchnorm(ol_op_ctx *ctx)
     ol_ktensor *y = ol_op_output(ctx, 0, OL_FLOAT, x->rank, x->dims);
     if (!y)
         return ol_op_error(ctx)->status;
-    ol_batchnorm_f32(x->data, y->data, n, c, spatial, scale, bias, mean, var, eps);
+    /* A Relu or Clip the executor fused into this step (fuse.c) clamps in the same pass. */
+    const ol_op_fusion *f = ol_op_fusion_of(ctx);
+    float lo = -INFINITY, hi = INFINITY;
+    if (f && f->activation == OL_FUSED_RELU) {
+        lo = 0.0f;
+    } else if (f && f->activation == OL_FUSED_CLIP) {
+        lo = f->alpha;
+        hi = f->beta;
+    }
+    ol_batchnorm_clamp_f32(x->data, y->data, n, c, spatial, scale, bias, mean, var, eps, lo, hi);
     return OL_OK;
 }
 
