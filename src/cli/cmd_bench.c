@@ -17,12 +17,14 @@ static void bench_usage(FILE *out)
 {
     fprintf(out,
             "usage: onnx-lite bench MODEL [--threads N] [--runs N] [--warmup N] [--batch N]\n"
-            "                       [--profile] [--json]\n"
+            "                       [--profile] [--json] [--no-qdq-lowering]\n"
             "\n"
             "Runs MODEL on random inputs (symbolic first dims set to --batch, default 1) and reports\n"
             "latency (median, p90, p99 of --runs timed runs after --warmup untimed ones),\n"
             "throughput, peak planned activation memory, and with --profile the time per op type.\n"
-            "--json prints one JSON object (times in milliseconds, keys ending in _ms).\n");
+            "--json prints one JSON object (times in milliseconds, keys ending in _ms).\n"
+            "--no-qdq-lowering runs a quantized (QDQ) model's groups in float as written instead of\n"
+            "with integer kernels.\n");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -122,10 +124,11 @@ int ol_cmd_bench(int argc, char **argv)
         {"threads", required_argument, NULL, 't'}, {"runs", required_argument, NULL, 'n'},
         {"warmup", required_argument, NULL, 'w'},  {"batch", required_argument, NULL, 'b'},
         {"profile", no_argument, NULL, 'p'},       {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {0},
+        {"help", no_argument, NULL, 'h'},          {"no-qdq-lowering", no_argument, NULL, 'q'},
+        {0},
     };
     long threads = 1, runs = 50, warmup = 5, batch = 1;
-    bool profile = false, json = false;
+    bool profile = false, json = false, no_qdq_lowering = false;
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "h", options, NULL)) != -1;) {
         switch (c) {
@@ -135,6 +138,7 @@ int ol_cmd_bench(int argc, char **argv)
         case 'b': batch = strtol(optarg, NULL, 10); break;
         case 'p': profile = true; break;
         case 'j': json = true; break;
+        case 'q': no_qdq_lowering = true; break;
         case 'h': bench_usage(stdout); return 0;
         default: bench_usage(stderr); return 2;
         }
@@ -153,7 +157,9 @@ int ol_cmd_bench(int argc, char **argv)
     uint64_t seed = 0;
     int code = 1;
     if (!times || ol_model_read_file(path, &model, &err) != OL_OK ||
-        ol_session_create(model, &(ol_session_options){.threads = (int)threads, .profile = profile},
+        ol_session_create(model,
+                          &(ol_session_options){.threads = (int)threads, .profile = profile,
+                                                .no_qdq_lowering = no_qdq_lowering},
                           &session, &err) != OL_OK)
         goto fail;
     n_in = ol_session_input_count(session);

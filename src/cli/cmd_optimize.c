@@ -21,6 +21,7 @@
 #include "cli/pass_listing.h"
 #include "onnxlite/model_io.h"
 #include "pass/bisect.h"
+#include "pass/context.h"
 #include "pass/manager.h"
 #include "pass/pipeline.h"
 #include "pass/report.h"
@@ -45,7 +46,14 @@ typedef struct optimize_options {
     const char *report_path;
     const char **plugins;
     size_t n_plugins;
+    /* What built-in passes reach through the pass context (pass/context.h). */
+    const char *data, *labels, *preprocess;
+    long calibration_samples;
+    long threads;
 } optimize_options;
+
+/* Samples the quantize pass calibrates on unless --calibration-samples says otherwise. */
+#define DEFAULT_CALIBRATION_SAMPLES 256
 
 static void print_usage(FILE *out)
 {
@@ -69,11 +77,22 @@ static void print_usage(FILE *out)
             "  --verify-batch N             size of a symbolic first dim (default 1)\n"
             "  --verify-each                IR verifier after every pass; with --verify, a failure\n"
             "                               names the first pass whose output diverges\n"
+            "  --data PATH                  samples for passes that calibrate (quantize) and, with\n"
+            "                               --verify, the inputs compared instead of random ones:\n"
+            "                               an IDX file (.gz too), a folder of .npy/.pb files or\n"
+            "                               of ONNX test data sets, or a folder of PNG/JPEG images\n"
+            "  --labels PATH                class labels of the --data samples (IDX or .npy), for\n"
+            "                               quantize{max-accuracy-drop=...}\n"
+            "  --preprocess TEXT            how images and IDX pixels become inputs, e.g.\n"
+            "                               'resize=256,crop=224,mean=0.485:0.456:0.406,std=...'\n"
+            "  --calibration-samples N      samples a calibrating pass reads (default %d; 0: all)\n"
+            "  --threads N                  executor threads for calibration and --verify\n"
             "  --report FILE.json           write passes, times, statistics and verification\n"
             "  --plugin LIB.so              load passes from a plugin (repeatable)\n"
             "  --list-passes                list the passes (with plugins) and exit\n"
             "  -h, --help                   show this help\n",
-            OL_DEFAULT_EXTERNAL_THRESHOLD, OL_VERIFY_LOSSLESS_TOLERANCE, OL_VERIFY_DEFAULT_SAMPLES);
+            OL_DEFAULT_EXTERNAL_THRESHOLD, OL_VERIFY_LOSSLESS_TOLERANCE, OL_VERIFY_DEFAULT_SAMPLES,
+            DEFAULT_CALIBRATION_SAMPLES);
 }
 
 static void options_clear(optimize_options *opts)
@@ -108,7 +127,7 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_options(int argc, char **argv, optimize_options *opts)
 {
     enum { SKIP = 256, SHAPE, EXTERNAL, THRESHOLD, LIST, VERIFY, TOLERANCE, SAMPLES, BATCH, EACH,
-           REPORT, PLUGIN };
+           REPORT, PLUGIN, DATA, LABELS, PREPROCESS, CALIBRATION, THREADS };
     static const struct option long_options[] = {
         {"output", required_argument, NULL, 'o'},
         {"pipeline", required_argument, NULL, 'p'},
@@ -124,6 +143,11 @@ static int parse_options(int argc, char **argv, optimize_options *opts)
         {"verify-each", no_argument, NULL, EACH},
         {"report", required_argument, NULL, REPORT},
         {"plugin", required_argument, NULL, PLUGIN},
+        {"data", required_argument, NULL, DATA},
+        {"labels", required_argument, NULL, LABELS},
+        {"preprocess", required_argument, NULL, PREPROCESS},
+        {"calibration-samples", required_argument, NULL, CALIBRATION},
+        {"threads", required_argument, NULL, THREADS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -181,6 +205,17 @@ static int parse_options(int argc, char **argv, optimize_options *opts)
         case EACH: opts->verify_each = true; break;
         case REPORT: opts->report_path = optarg; break;
         case PLUGIN: opts->plugins[opts->n_plugins++] = optarg; break;
+        case DATA: opts->data = optarg; break;
+        case LABELS: opts->labels = optarg; break;
+        case PREPROCESS: opts->preprocess = optarg; break;
+        case CALIBRATION:
+            if (!parse_long(optarg, 0, &opts->calibration_samples))
+                return usage_error("--calibration-samples needs a count (0: all), got '%s'", optarg);
+            break;
+        case THREADS:
+            if (!parse_long(optarg, 1, &opts->threads) || opts->threads > 1024)
+                return usage_error("--threads needs a count from 1 to 1024, got '%s'", optarg);
+            break;
         case 'h': print_usage(stdout); return 0;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -197,6 +232,8 @@ static int parse_options(int argc, char **argv, optimize_options *opts)
         return usage_error("%s", "give either -p PIPELINE or -O0/-O1, not both");
     if ((opts->tolerance_given || opts->samples || opts->batch) && !opts->verify)
         return usage_error("%s", "--tolerance, --verify-samples and --verify-batch need --verify");
+    if ((opts->labels || opts->preprocess) && !opts->data)
+        return usage_error("%s", "--labels and --preprocess describe --data: give --data too");
     return -1;
 }
 
@@ -274,7 +311,8 @@ static void describe_failure(const ol_verify_result *result, double tolerance, c
 /* Numerical verification of `optimized` against the input; with --verify-each, a failure is
  * followed by a rerun that names the first pass whose output diverges. */
 static ol_status verify_numerically(const optimize_options *opts, const ol_pipeline *pipeline,
-                                    const ol_model *optimized, ol_pipeline_report *report, ol_error *err)
+                                    ol_pass_context *context, const ol_model *optimized,
+                                    ol_pipeline_report *report, ol_error *err)
 {
     ol_model *reference = NULL, *fresh = NULL;
     ol_verifier *verifier = NULL;
@@ -282,13 +320,17 @@ static ol_status verify_numerically(const optimize_options *opts, const ol_pipel
         .samples = opts->samples ? (size_t)opts->samples : OL_VERIFY_DEFAULT_SAMPLES,
         .batch = opts->batch,
         .tolerance = opts->tolerance_given ? opts->tolerance : OL_VERIFY_LOSSLESS_TOLERANCE,
+        .threads = (int)opts->threads,
+        .data = opts->data ? &context->data : NULL,
     };
     ol_status st = read_input(opts, &reference, err);
     if (st == OL_OK)
         st = ol_verifier_create(reference, &report->verify_options, &verifier, err);
     ol_model_destroy(reference);
-    if (st == OL_OK)
+    if (st == OL_OK) {
+        report->verify_options.samples = ol_verifier_options(verifier)->samples;   /* data may have fewer */
         st = ol_verifier_check(verifier, optimized, &report->verification, err);
+    }
     if (st != OL_OK) {
         ol_error_prefix(err, "cannot verify: ");
         ol_verifier_destroy(verifier);
@@ -296,7 +338,7 @@ static ol_status verify_numerically(const optimize_options *opts, const ol_pipel
     }
     report->verified = true;
     if (!report->verification.ok && opts->verify_each) {
-        ol_pass_manager_options manager = {.verify_each = true};
+        ol_pass_manager_options manager = {.verify_each = true, .context = context};
         st = read_input(opts, &fresh, err);
         if (st == OL_OK)
             st = ol_pipeline_bisect(pipeline, fresh, verifier, &manager, &report->bisection, err);
@@ -336,6 +378,12 @@ static void remove_output(const optimize_options *opts)
 
 static int optimize(const optimize_options *opts, const ol_pipeline *pipeline)
 {
+    ol_pass_context context = {
+        .data = {.path = opts->data, .labels_path = opts->labels, .preprocess = opts->preprocess},
+        .calibration_samples = (size_t)opts->calibration_samples,
+        .threads = (int)opts->threads,
+        .progress = isatty(STDERR_FILENO),
+    };
     ol_error err = {0};
     ol_model *model = NULL;
     ol_pipeline_report report = {0};
@@ -344,14 +392,15 @@ static int optimize(const optimize_options *opts, const ol_pipeline *pipeline)
     /* A bad --overwrite-input-shape is a usage error; everything after reading is not. */
     int failure_code = st == OL_ERR_ARG ? 2 : 1;
     if (st == OL_OK) {
-        ol_pass_manager_options manager = {.verify_each = opts->verify_each, .measure = true};
+        ol_pass_manager_options manager = {.verify_each = opts->verify_each, .measure = true,
+                                           .context = &context};
         st = ol_pass_manager_run(pipeline, model, &manager, &report, &err);
         pipeline_ran = true;
         ol_pipeline_report_print(&report, stdout);
         warn_iteration_limits(&report);
     }
     if (st == OL_OK && opts->verify) {
-        st = verify_numerically(opts, pipeline, model, &report, &err);
+        st = verify_numerically(opts, pipeline, &context, model, &report, &err);
         ol_pipeline_report_print_verification(&report, stdout);
     }
     if (st == OL_OK) {
@@ -377,13 +426,15 @@ static int optimize(const optimize_options *opts, const ol_pipeline *pipeline)
     if (st != OL_OK && err.status != OL_OK)
         fprintf(stderr, PROGRAM ": %s\n", err.message);
     ol_pipeline_report_clear(&report);
+    ol_pass_context_clear(&context);
     ol_model_destroy(model);
     return st == OL_OK ? 0 : failure_code;
 }
 
 int ol_cmd_optimize(int argc, char **argv)
 {
-    optimize_options opts = {.level = -1, .write = {.external_threshold = OL_DEFAULT_EXTERNAL_THRESHOLD}};
+    optimize_options opts = {.level = -1, .write = {.external_threshold = OL_DEFAULT_EXTERNAL_THRESHOLD},
+                             .calibration_samples = DEFAULT_CALIBRATION_SAMPLES};
     ol_pass_registry *registry = NULL;
     ol_pipeline pipeline = {0};
     int code = parse_options(argc, argv, &opts);

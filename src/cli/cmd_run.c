@@ -10,6 +10,7 @@
 #include "cli/tensor_io.h"
 #include "data/npy.h"
 #include "data/random_input.h"
+#include "data/tensor_load.h"
 #include "exec/session.h"
 #include "onnxlite/onnxlite.h"
 
@@ -17,12 +18,14 @@ static void run_usage(FILE *out)
 {
     fprintf(out,
             "usage: onnx-lite run MODEL [--input NAME=FILE]... [--random] [--seed N] [--batch N]\n"
-            "                     [--output-dir DIR] [--format npy|pb] [--threads N]\n"
+            "                     [--output-dir DIR] [--format npy|pb] [--threads N] [--no-qdq-lowering]\n"
             "\n"
             "Runs MODEL in the reference executor. Inputs are .npy or TensorProto .pb files; inputs\n"
             "left out are an error unless --random fills them (symbolic dims: the first one is\n"
             "--batch, default 1, the others 1). With --output-dir each output is written to\n"
-            "DIR/<output name>.npy (or .pb with --format pb). A summary goes to the terminal.\n");
+            "DIR/<output name>.npy (or .pb with --format pb). A summary goes to the terminal.\n"
+            "Quantized (QDQ) models run with integer kernels; --no-qdq-lowering runs their\n"
+            "DequantizeLinear -> op -> QuantizeLinear groups in float as written instead.\n");
 }
 
 typedef struct named_file {
@@ -68,11 +71,12 @@ int ol_cmd_run(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},   {"batch", required_argument, NULL, 'b'},
         {"output-dir", required_argument, NULL, 'o'}, {"format", required_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {"no-qdq-lowering", no_argument, NULL, 'q'},
         {0},
     };
     named_file *files = calloc((size_t)argc + 1, sizeof *files);
     size_t n_files = 0;
-    bool random = false;
+    bool random = false, no_qdq_lowering = false;
     uint64_t seed = 0;
     long batch = 1, threads = 1;
     const char *out_dir = NULL, *format = "npy";
@@ -97,6 +101,7 @@ int ol_cmd_run(int argc, char **argv)
         case 'o': out_dir = optarg; break;
         case 'f': format = optarg; break;
         case 't': threads = strtol(optarg, NULL, 10); break;
+        case 'q': no_qdq_lowering = true; break;
         case 'h': run_usage(stdout); code = 0; goto done;
         default: run_usage(stderr); code = 2; goto done;
         }
@@ -114,7 +119,9 @@ int ol_cmd_run(int argc, char **argv)
     ol_ktensor *inputs = NULL, *outputs = NULL;
     size_t n_in = 0, n_out = 0;
     if (ol_model_read_file(model_path, &model, &err) != OL_OK ||
-        ol_session_create(model, &(ol_session_options){.threads = (int)threads}, &session, &err) != OL_OK)
+        ol_session_create(model,
+                          &(ol_session_options){.threads = (int)threads, .no_qdq_lowering = no_qdq_lowering},
+                          &session, &err) != OL_OK)
         goto fail;
     n_in = ol_session_input_count(session);
     n_out = ol_session_output_count(session);
@@ -128,7 +135,7 @@ int ol_cmd_run(int argc, char **argv)
             ol_fail(&err, OL_ERR_ARG, "%s has no input named '%s'", model_path, files[f].name);
             goto fail;
         }
-        if (ol_cli_load_tensor(files[f].path, &inputs[i], &err) != OL_OK)
+        if (ol_tensor_load_file(files[f].path, &inputs[i], &err) != OL_OK)
             goto fail;
     }
     for (size_t i = 0; i < n_in; i++) {

@@ -18,6 +18,10 @@ int ol_cmd_run(int argc, char **argv);
 /* onnx-lite bench MODEL [--threads N] [--runs N] [--batch N] [--profile] [--json] */
 int ol_cmd_bench(int argc, char **argv);
 
+/* onnx-lite eval MODEL --data PATH --labels PATH [--preprocess TEXT] [--batch N] [--limit N]
+ *                [--threads N] [--json] */
+int ol_cmd_eval(int argc, char **argv);
+
 /* onnx-lite optimize IN -o OUT [-p PIPELINE | -O0 | -O1] [--skip-passes A,B] [--verify ...]
  *                    [--verify-each] [--report FILE.json] [--plugin LIB.so]... (see --help) */
 int ol_cmd_optimize(int argc, char **argv);

@@ -1,45 +1,8 @@
 #include "cli/tensor_io.h"
 
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "data/npy.h"
 #include "exec/compare.h"
-#include "onnxlite/model_io.h"
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-ol_status ol_cli_load_tensor(const char *path, ol_ktensor *t, ol_error *err)
-{
-    memset(t, 0, sizeof *t);
-    if (ends_with(path, ".npy"))
-        return ol_npy_read(path, t, err);
-    if (!ends_with(path, ".pb"))
-        return ol_fail(err, OL_ERR_ARG, "'%s': inputs must be .npy or .pb (TensorProto) files", path);
-    ol_tensor *tensor;
-    ol_status st = ol_tensor_read_file(path, &tensor, err);
-    if (st != OL_OK)
-        return st;
-    if (tensor->dtype == OL_STRING || tensor->rank > OL_KMAX_RANK) {
-        ol_tensor_destroy(tensor);
-        return ol_fail(err, OL_ERR_UNSUPPORTED, "'%s': string or rank > %d tensors are not supported",
-                       path, OL_KMAX_RANK);
-    }
-    ol_ktensor_set_shape(t, tensor->dtype, tensor->rank, tensor->dims);
-    t->data = malloc(tensor->nbytes ? tensor->nbytes : 1);
-    if (!t->data) {
-        ol_tensor_destroy(tensor);
-        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
-    }
-    memcpy(t->data, tensor->data, tensor->nbytes);
-    ol_tensor_destroy(tensor);
-    return OL_OK;
-}
 
 void ol_cli_print_summary(FILE *out, const char *name, const ol_ktensor *t)
 {

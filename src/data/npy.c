@@ -44,43 +44,37 @@ static const char *dict_value(const char *header, const char *key)
     return p;
 }
 
-ol_status ol_npy_parse(const void *bytes, size_t size, const char *what, ol_ktensor *t, ol_error *err)
+/* Length of the prefix (magic, version, header length) and of the header dict, from the first
+ * bytes of a file (at least 12 or the whole file). */
+static ol_status parse_prefix(const uint8_t *b, size_t size, const char *what, size_t *offset,
+                              size_t *header_len, ol_error *err)
 {
-    const uint8_t *b = bytes;
-    memset(t, 0, sizeof *t);
     if (size < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
         return ol_fail(err, OL_ERR_PARSE, "%s: not a .npy file", what);
-    size_t header_len, offset;
     if (b[6] == 1) {
-        header_len = b[8] | (size_t)b[9] << 8;
-        offset = 10;
+        *header_len = b[8] | (size_t)b[9] << 8;
+        *offset = 10;
     } else if (b[6] == 2 || b[6] == 3) {
         if (size < 12)
             return ol_fail(err, OL_ERR_PARSE, "%s: truncated .npy header", what);
-        header_len = b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
-        offset = 12;
+        *header_len = b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
+        *offset = 12;
     } else {
         return ol_fail(err, OL_ERR_PARSE, "%s: unknown .npy version %d", what, b[6]);
     }
-    if (header_len > size - offset)
-        return ol_fail(err, OL_ERR_PARSE, "%s: truncated .npy header", what);
-    char *header = malloc(header_len + 1);
-    if (!header)
-        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
-    memcpy(header, b + offset, header_len);
-    header[header_len] = '\0';
-    ol_status st = OL_OK;
+    return OL_OK;
+}
+
+/* dtype and shape from the header dict (NUL-terminated); t->data is left NULL. */
+static ol_status parse_dict(const char *header, const char *what, ol_ktensor *t, ol_error *err)
+{
     const char *descr = dict_value(header, "descr"), *order = dict_value(header, "fortran_order"),
                *shape = dict_value(header, "shape");
-    if (!descr || !order || !shape || *shape != '(') {
-        st = ol_fail(err, OL_ERR_PARSE, "%s: malformed .npy header", what);
-        goto done;
-    }
-    if (strncmp(order, "False", 5) != 0) {
-        st = ol_fail(err, OL_ERR_UNSUPPORTED, "%s: Fortran-ordered arrays are not supported; save "
-                     "with np.ascontiguousarray", what);
-        goto done;
-    }
+    if (!descr || !order || !shape || *shape != '(')
+        return ol_fail(err, OL_ERR_PARSE, "%s: malformed .npy header", what);
+    if (strncmp(order, "False", 5) != 0)
+        return ol_fail(err, OL_ERR_UNSUPPORTED, "%s: Fortran-ordered arrays are not supported; save "
+                       "with np.ascontiguousarray", what);
     t->dtype = OL_UNDEFINED;
     char code[8] = {0};
     if (descr[0] == '\'') {
@@ -94,10 +88,8 @@ ol_status ol_npy_parse(const void *bytes, size_t size, const char *what, ol_kten
     for (size_t i = 0; i < sizeof DESCRS / sizeof *DESCRS; i++)
         if (strcmp(code, DESCRS[i].descr) == 0)
             t->dtype = DESCRS[i].dtype;
-    if (t->dtype == OL_UNDEFINED) {
-        st = ol_fail(err, OL_ERR_UNSUPPORTED, "%s: unsupported .npy dtype %.12s", what, descr);
-        goto done;
-    }
+    if (t->dtype == OL_UNDEFINED)
+        return ol_fail(err, OL_ERR_UNSUPPORTED, "%s: unsupported .npy dtype %.12s", what, descr);
     const char *p = shape + 1;
     t->rank = 0;
     while (*p && *p != ')') {
@@ -107,33 +99,87 @@ ol_status ol_npy_parse(const void *bytes, size_t size, const char *what, ol_kten
             break;
         char *end;
         long long d = strtoll(p, &end, 10);
-        if (end == p || d < 0 || t->rank >= OL_KMAX_RANK) {
-            st = ol_fail(err, OL_ERR_PARSE, "%s: bad shape in .npy header", what);
-            goto done;
-        }
+        if (end == p || d < 0 || t->rank >= OL_KMAX_RANK)
+            return ol_fail(err, OL_ERR_PARSE, "%s: bad shape in .npy header", what);
         t->dims[t->rank++] = d;
         p = end;
     }
     int64_t n = 1;
     for (int d = 0; d < t->rank; d++)
-        if (!ol_mul_i64(n, t->dims[d], &n)) {
-            st = ol_fail(err, OL_ERR_PARSE, "%s: shape overflows", what);
-            goto done;
-        }
-    size_t nbytes = ol_dtype_storage_bytes(t->dtype, n), data_offset = offset + header_len;
-    if (nbytes == SIZE_MAX || nbytes != size - data_offset) {
-        st = ol_fail(err, OL_ERR_PARSE, "%s: holds %zu data bytes but its shape needs %zu", what,
-                     size - data_offset, nbytes);
-        goto done;
-    }
-    t->data = malloc(nbytes ? nbytes : 1);
-    if (!t->data) {
-        st = ol_fail(err, OL_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    memcpy(t->data, b + data_offset, nbytes);
-done:
+        if (!ol_mul_i64(n, t->dims[d], &n))
+            return ol_fail(err, OL_ERR_PARSE, "%s: shape overflows", what);
+    if (ol_dtype_storage_bytes(t->dtype, n) == SIZE_MAX)
+        return ol_fail(err, OL_ERR_PARSE, "%s: shape overflows", what);
+    return OL_OK;
+}
+
+/* Checks that the file's data part has exactly the bytes the shape needs. */
+static ol_status check_data_size(const ol_ktensor *t, size_t data_bytes, const char *what, ol_error *err)
+{
+    size_t nbytes = ol_ktensor_nbytes(t);
+    if (nbytes != data_bytes)
+        return ol_fail(err, OL_ERR_PARSE, "%s: holds %zu data bytes but its shape needs %zu", what,
+                       data_bytes, nbytes);
+    return OL_OK;
+}
+
+ol_status ol_npy_parse(const void *bytes, size_t size, const char *what, ol_ktensor *t, ol_error *err)
+{
+    const uint8_t *b = bytes;
+    memset(t, 0, sizeof *t);
+    size_t header_len, offset;
+    ol_status st = parse_prefix(b, size, what, &offset, &header_len, err);
+    if (st != OL_OK)
+        return st;
+    if (header_len > size - offset)
+        return ol_fail(err, OL_ERR_PARSE, "%s: truncated .npy header", what);
+    char *header = malloc(header_len + 1);
+    if (!header)
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    memcpy(header, b + offset, header_len);
+    header[header_len] = '\0';
+    size_t data_offset = offset + header_len;
+    st = parse_dict(header, what, t, err);
     free(header);
+    if (st == OL_OK)
+        st = check_data_size(t, size - data_offset, what, err);
+    if (st != OL_OK)
+        return st;
+    size_t nbytes = size - data_offset;
+    t->data = malloc(nbytes ? nbytes : 1);
+    if (!t->data)
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    memcpy(t->data, b + data_offset, nbytes);
+    return OL_OK;
+}
+
+ol_status ol_npy_read_header(const char *path, ol_ktensor *t, ol_error *err)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ol_fail(err, OL_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    uint8_t prefix[12];
+    size_t got = fread(prefix, 1, sizeof prefix, f), header_len, offset;
+    ol_status st = parse_prefix(prefix, got, path, &offset, &header_len, err);
+    char *header = NULL;
+    if (st == OL_OK && header_len > (1u << 20))   /* numpy writes a few hundred bytes */
+        st = ol_fail(err, OL_ERR_PARSE, "%s: .npy header of %zu bytes", path, header_len);
+    if (st == OL_OK && !(header = malloc(header_len + 1)))
+        st = ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    if (st == OL_OK && (fseek(f, (long)offset, SEEK_SET) != 0 || fread(header, 1, header_len, f) != header_len))
+        st = ol_fail(err, OL_ERR_PARSE, "%s: truncated .npy header", path);
+    if (st == OL_OK) {
+        header[header_len] = '\0';
+        st = parse_dict(header, path, t, err);
+    }
+    long end = -1;
+    if (st == OL_OK && (fseek(f, 0, SEEK_END) != 0 || (end = ftell(f)) < 0))
+        st = ol_fail(err, OL_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+    if (st == OL_OK)
+        st = check_data_size(t, (size_t)end - offset - header_len, path, err);
+    free(header);
+    fclose(f);
     return st;
 }
 
