@@ -1,8 +1,10 @@
 /* fuse-bn: an inference BatchNormalization is the per-channel affine map y = x * s + t with
  * s = scale / sqrt(var + epsilon) and t = B - mean * s. Following a Conv, ConvTranspose or Gemm whose
  * output it alone reads, it is folded into that layer's weights and bias (computed in double, rounded
- * once). Otherwise, with `decompose`, it becomes a Mul and an Add by constants, which every runtime
- * has and which fold-scale-into-conv may fold further. */
+ * once); failing that, into the Conv (without padding) or Gemm that alone reads its output, whose
+ * weights absorb s and whose bias absorbs the weights summed against t. A BatchNormalization with
+ * neither stays: as one node it is cheaper than the Mul and Add it equals (the BN of a DenseNet after
+ * each Concat). With `decompose` it becomes that Mul and Add anyway, for runtimes without it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +93,25 @@ static ol_status fold_into_layer(ol_graph *graph, ol_node *bn, const bn_params *
     return st;
 }
 
+/* Folds into the layer that alone reads Y; *done false when there is none. */
+static ol_status fold_into_next(ol_graph *graph, ol_node *bn, const bn_params *p, bool *done, ol_error *err)
+{
+    *done = false;
+    ol_value *x = bn->inputs[0], *y = bn->outputs[0];
+    linear_layer layer;
+    if (y->n_uses != 1 || y->is_output || y->uses[0].index != 0 ||
+        !linear_layer_match(y->uses[0].node, &layer) || !linear_layer_takes_input_affine(&layer) ||
+        layer.in_channels != p->channels || x->type.kind != OL_TYPE_TENSOR || x->type.rank != layer.rank)
+        return OL_OK;
+    ol_status st = linear_layer_fold_input_affine(graph, &layer, p->scale, p->shift, err);
+    if (st == OL_OK)
+        st = ol_node_set_input(layer.node, 0, x, err);
+    if (st == OL_OK)
+        st = pass_erase_node(graph, bn, err);
+    *done = true;
+    return st;
+}
+
 /* A [C, 1, ..., 1] constant of `dtype` broadcasting along axis 1 of a rank-`rank` tensor. */
 static ol_value *channel_constant(ol_graph *graph, const char *hint, ol_dtype dtype, int rank,
                                   const bn_params *p, const double *values, ol_error *err)
@@ -161,6 +182,8 @@ static ol_status fuse_graph(ol_graph *graph, void *ctx, bool *changed, ol_error 
         ol_status st = read_params(bn, &p, &ok, err);
         if (st == OL_OK && ok)
             st = fold_into_layer(graph, bn, &p, &done, err);
+        if (st == OL_OK && ok && !done)
+            st = fold_into_next(graph, bn, &p, &done, err);
         if (st == OL_OK && ok && !done && *decompose_rest)
             st = decompose(graph, bn, &p, changed, err);
         *changed |= done;
@@ -172,8 +195,8 @@ static ol_status fuse_graph(ol_graph *graph, void *ctx, bool *changed, ol_error 
 }
 
 static const ol_pass_option fuse_bn_options[] = {
-    {"decompose", OL_OPTION_BOOL, "true",
-     "rewrite a BatchNormalization with no layer to fold into as Mul and Add", NULL},
+    {"decompose", OL_OPTION_BOOL, "false",
+     "rewrite a BatchNormalization with no layer to fold into as Mul and Add (one node more)", NULL},
 };
 
 static ol_status run_fuse_bn(ol_model *model, const ol_option_values *options, bool *changed,
@@ -186,8 +209,8 @@ static ol_status run_fuse_bn(ol_model *model, const ol_option_values *options, b
 const ol_pass_def ol_pass_fuse_bn = {
     OL_PASS_DEF_VERSION,
     .name = "fuse-bn",
-    .description = "fold inference BatchNormalization into the preceding Conv/ConvTranspose/Gemm, "
-                   "or rewrite it as Mul and Add",
+    .description = "fold inference BatchNormalization into the preceding Conv/ConvTranspose/Gemm "
+                   "or the following unpadded Conv/Gemm",
     .options = fuse_bn_options,
     .n_options = sizeof fuse_bn_options / sizeof *fuse_bn_options,
     .flags = OL_PASS_LOSSLESS | OL_PASS_NEEDS_SHAPES | OL_PASS_PRESERVES_SHAPES,

@@ -231,6 +231,61 @@ ol_status linear_layer_scale_inputs(linear_layer *layer, const double *scale, ol
     return scale_weight(layer, scale, false, err);
 }
 
+bool linear_layer_takes_input_affine(const linear_layer *layer)
+{
+    if (layer->kind == LINEAR_GEMM)
+        return !layer->trans_a;
+    if (layer->kind != LINEAR_CONV)
+        return false;
+    size_t len = 0;
+    const char *auto_pad = ol_node_attr_string(layer->node, "auto_pad", &len);
+    if (auto_pad && !(len == 6 && memcmp(auto_pad, "NOTSET", 6) == 0) &&
+        !(len == 5 && memcmp(auto_pad, "VALID", 5) == 0))
+        return false;
+    size_t n = 0;
+    const int64_t *pads = ol_node_attr_ints(layer->node, "pads", &n);
+    for (size_t i = 0; pads && i < n; i++)
+        if (pads[i] != 0)
+            return false;
+    return true;
+}
+
+/* What the layer adds to each output channel when its input channels are shifted by shift[]: the
+ * weights summed against the shift (with the weights as they are, before any input scaling). */
+static double *shift_response(const linear_layer *l, const double *shift, ol_error *err)
+{
+    const ol_tensor *w = pass_constant(l->weight);
+    int64_t n = ol_tensor_numel(w), m = l->out_channels;
+    double *delta = calloc((size_t)(m ? m : 1), sizeof *delta);
+    if (!delta) {
+        ol_fail(err, OL_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        int64_t out;
+        if (l->kind == LINEAR_GEMM)
+            out = l->trans_b ? i / w->dims[1] : i % w->dims[1];
+        else
+            out = i / (w->dims[1] * window_size(w));
+        delta[out] += pass_tensor_get(w, i) * in_factor(l, w, i, shift);
+    }
+    return delta;
+}
+
+ol_status linear_layer_fold_input_affine(ol_graph *graph, linear_layer *layer, const double *scale,
+                                         const double *shift, ol_error *err)
+{
+    double *delta = NULL;
+    if (shift && !(delta = shift_response(layer, shift, err)))
+        return OL_ERR_NOMEM;
+    ol_status st = scale ? scale_weight(layer, scale, false, err) : OL_OK;
+    if (st == OL_OK && delta)
+        st = layer->kind == LINEAR_GEMM ? fold_gemm_bias(graph, layer, NULL, delta, err)
+                                        : fold_conv_bias(graph, layer, NULL, delta, err);
+    free(delta);
+    return st;
+}
+
 bool channel_values(const ol_tensor *c, int rank, int axis, int64_t channels, double *out)
 {
     if (!c || c->rank > rank || !pass_dtype_is_float(c->dtype))

@@ -37,6 +37,18 @@ ol_status linear_layer_fold_affine(ol_graph *graph, linear_layer *layer, const d
 /* Makes the layer compute as if input channel c had been multiplied by scale[c]. */
 ol_status linear_layer_scale_inputs(linear_layer *layer, const double *scale, ol_error *err);
 
+/* The layer reads x through a map x[c] * scale[c] + shift[c] of its input channels that it can
+ * absorb: a Conv without padding (padding would feed zeros where the map gives shift) or a Gemm
+ * reading A untransposed. Scaling alone (shift 0) works through padding and is
+ * linear_layer_scale_inputs. */
+bool linear_layer_takes_input_affine(const linear_layer *layer);
+
+/* Makes the layer compute as if input channel c had been mapped to x * scale[c] + shift[c] (scale
+ * NULL: 1): the weights absorb the scale and the bias the weights' sum over the shift (a missing bias
+ * is added). Only for layers linear_layer_takes_input_affine accepts. */
+ol_status linear_layer_fold_input_affine(ol_graph *graph, linear_layer *layer, const double *scale,
+                                         const double *shift, ol_error *err);
+
 /* Reads a constant that is broadcast against a tensor of rank `rank` as one value per index of axis
  * `axis` (`channels` of them): it must not grow the tensor, so its rank is at most `rank` and every
  * dim is 1 except possibly the one aligned with `axis`, which is 1 or `channels`. */

@@ -70,4 +70,15 @@ ol_status pass_drop_unused_inputs(ol_graph *graph, const ol_node *node, ol_error
  * inputs that became unused. */
 ol_status pass_erase_node(ol_graph *graph, ol_node *node, ol_error *err);
 
+/* ---- names ---- */
+
+/* A name for a node added next to another: "<base>_<suffix>" (base alone for a NULL suffix) with
+ * "_1", "_2", ... appended until no live node of `graph` has it. NULL when base is NULL or empty,
+ * or out of memory: the new node then stays unnamed, which is always valid. Caller frees. */
+char *pass_node_name(const ol_graph *graph, const char *base, const char *suffix);
+/* Renames `value` (created under a fresh name) to "<base><suffix>" when no value of the model has
+ * that name yet, so that new values read as derived from the originals ("w_quantized"); otherwise
+ * the fresh name stays. */
+void pass_prefer_name(ol_value *value, const char *base, const char *suffix);
+
 #endif

@@ -1,6 +1,7 @@
 /* remove-noops: nodes whose output equals their first input are removed and their readers read the
- * input instead: Identity, inference Dropout (when its mask is unused), and Reshape, Transpose,
- * Cast, Pad, Slice and Expand that do not change their input. "Does not change" is proven from
+ * input instead: Identity, inference Dropout (when its mask is unused), Concat, Sum, Mean, Max and
+ * Min of a single input (DenseNet exports open each block with a one-input Concat), and Reshape,
+ * Transpose, Cast, Pad, Slice and Expand that do not change their input. "Does not change" is proven from
  * constant parameters and the input's inferred shape; where a dim is symbolic, only forms that hold
  * for every value of it count (Reshape to 0 or -1 there, Slice to INT64_MAX, Expand by 1). */
 #include <string.h>
@@ -189,6 +190,10 @@ static bool is_noop(const ol_node *node)
         return dropout_noop(node);
     if (node->n_outputs != 1)
         return false;
+    static const char *const variadic[] = {"Concat", "Sum", "Mean", "Max", "Min"};
+    for (size_t i = 0; i < sizeof variadic / sizeof *variadic; i++)
+        if (strcmp(op, variadic[i]) == 0)
+            return node->n_inputs == 1;
     if (strcmp(op, "Cast") == 0)
         return cast_noop(node);
     if (strcmp(op, "Transpose") == 0)
@@ -237,8 +242,8 @@ static ol_status run_remove_noops(ol_model *model, const ol_option_values *optio
 const ol_pass_def ol_pass_remove_noops = {
     OL_PASS_DEF_VERSION,
     .name = "remove-noops",
-    .description = "remove Identity, inference Dropout, and Reshape/Transpose/Cast/Pad/Slice/Expand "
-                   "that leave their input unchanged",
+    .description = "remove Identity, inference Dropout, one-input Concat/Sum/Mean/Max/Min, and "
+                   "Reshape/Transpose/Cast/Pad/Slice/Expand that leave their input unchanged",
     .flags = OL_PASS_LOSSLESS | OL_PASS_NEEDS_SHAPES | OL_PASS_PRESERVES_SHAPES,
     .run = run_remove_noops,
 };

@@ -51,6 +51,10 @@ typedef struct ol_model_stats {
     uint64_t other_macs;      /* everything else with a cost model (node_macs.c) */
     uint64_t total_macs;      /* linear_macs + other_macs */
     size_t unknown_mac_nodes; /* nodes with a cost model whose shapes were not static */
+    /* Serialized size (inline data) and its gzip-compressed size, filled by the pass manager's
+     * measurements (pass/measure.h); 0 when not measured. */
+    uint64_t file_bytes;
+    uint64_t gzip_bytes;
     /* In graph order, subgraph nodes right after their owner. */
     ol_node_cost *costs;
     size_t n_costs;

@@ -20,6 +20,10 @@ const ol_pass_def *const ol_builtin_passes[] = {
     &ol_pass_fuse_bn,
     &ol_pass_fold_scale_into_conv,
     &ol_pass_fuse_matmul_add,
+    &ol_pass_qdq_to_qoperator,
+    &ol_pass_quantize_dynamic,
+    &ol_pass_float16,
+    &ol_pass_quantize,
 };
 
 const size_t ol_builtin_pass_count = sizeof ol_builtin_passes / sizeof *ol_builtin_passes;

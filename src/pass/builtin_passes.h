@@ -21,6 +21,10 @@ extern const ol_pass_def ol_pass_fuse_pad_conv;           /* passes/fuse_pad_con
 extern const ol_pass_def ol_pass_fuse_bn;                 /* passes/fuse_bn.c */
 extern const ol_pass_def ol_pass_fold_scale_into_conv;    /* passes/fold_scale_into_conv.c */
 extern const ol_pass_def ol_pass_fuse_matmul_add;         /* passes/fuse_matmul_add.c */
+extern const ol_pass_def ol_pass_qdq_to_qoperator;        /* passes/qdq_to_qoperator.c */
+extern const ol_pass_def ol_pass_quantize_dynamic;        /* passes/quantize_dynamic.c */
+extern const ol_pass_def ol_pass_float16;                 /* passes/float16.c */
+extern const ol_pass_def ol_pass_quantize;                /* passes/quantize.c */
 
 /* In the order -O1 runs the lossless ones (see builtin_passes.c). */
 extern const ol_pass_def *const ol_builtin_passes[];

@@ -35,6 +35,7 @@ typedef struct run_state {
     ol_model *model;
     ol_pipeline_report *report;
     bool shapes_valid;
+    bool gzip_sizes;   /* measure compressed sizes (see measure()) */
     unsigned max_iterations;
 } run_state;
 
@@ -76,8 +77,12 @@ static ol_status run_once(run_state *rs, const ol_pipeline_entry *entry, ol_pass
     const ol_pass_def *pass = entry->pass;
     ol_error pass_err = {0};
     *changed = false;
+    ol_option_values values = entry->options;   /* the same values, with the command's context */
+    values.context = rs->options->context;
+    if (values.context)
+        values.context->current_pass = pass->name;
     double t0 = now_seconds();
-    ol_status st = pass->run(rs->model, &entry->options, changed, &pass_err);
+    ol_status st = pass->run(rs->model, &values, changed, &pass_err);
     step->run_seconds += now_seconds() - t0;
     step->iterations++;
     if (st != OL_OK) {
@@ -116,13 +121,15 @@ static ol_status run_pass(run_state *rs, const ol_pipeline_entry *entry, ol_pass
     }
 }
 
-static ol_status measure(run_state *rs, ol_model_stats *out, ol_error *err)
+/* `gzip` for the input and the output model only, and only when the pipeline has a lossy pass:
+ * compressing a large model takes seconds, and lossless passes hardly change the compressed size. */
+static ol_status measure(run_state *rs, bool gzip, ol_model_stats *out, ol_error *err)
 {
-    return rs->options->measure ? ol_pass_measure(rs->model, out, err) : OL_OK;
+    return rs->options->measure ? ol_pass_measure(rs->model, gzip && rs->gzip_sizes, out, err) : OL_OK;
 }
 
 /* Statistics of a model no pass changed since `from` was measured: a copy, since measuring means
- * writing and reading the whole model. */
+ * a shape inference and a serialization of the whole model. */
 static ol_status copy_stats(const ol_model_stats *from, ol_model_stats *to, ol_error *err)
 {
     *to = *from;
@@ -153,7 +160,7 @@ static ol_status run_pipeline(run_state *rs, const ol_pipeline *pipeline, ol_err
         ol_error_prefix(err, "the input model is invalid: ");
         return st;
     }
-    if ((st = measure(rs, &report->input_stats, err)) != OL_OK)
+    if ((st = measure(rs, true, &report->input_stats, err)) != OL_OK)
         return st;
     report->measured = rs->options->measure;
     bool verified_last = true;
@@ -166,7 +173,10 @@ static ol_status run_pipeline(run_state *rs, const ol_pipeline *pipeline, ol_err
         st = run_pass(rs, entry, step, err);
         if (st == OL_OK && rs->options->measure) {
             const ol_model_stats *before = i == 0 ? &report->input_stats : &report->steps[i - 1].after;
-            st = step->changed ? measure(rs, &step->after, err) : copy_stats(before, &step->after, err);
+            bool last = i + 1 == pipeline->n;
+            st = step->changed || (last && rs->gzip_sizes && !before->gzip_bytes)
+                     ? measure(rs, last, &step->after, err)
+                     : copy_stats(before, &step->after, err);
             step->measured = st == OL_OK;
             if (st != OL_OK)
                 ol_error_prefix(err, "after pass '%s': ", entry->pass->name);
@@ -205,6 +215,7 @@ ol_status ol_pass_manager_run(const ol_pipeline *pipeline, ol_model *model,
         .options = options,
         .model = model,
         .report = report,
+        .gzip_sizes = !ol_pipeline_is_lossless(pipeline),
         .max_iterations = options->max_iterations ? options->max_iterations : OL_PASS_DEFAULT_MAX_ITERATIONS,
     };
     report->max_iterations = rs.max_iterations;
@@ -219,6 +230,8 @@ ol_status ol_pass_manager_run(const ol_pipeline *pipeline, ol_model *model,
     else
         st = run_pipeline(&rs, pipeline, err);
     report->seconds = now_seconds() - t0;
+    if (options->context)
+        ol_pass_context_take_notes(options->context, &report->notes, &report->n_notes);
     report->ok = st == OL_OK;
     if (st != OL_OK)
         snprintf(report->error, sizeof report->error, "%s", err->message);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pass/context.h"
 #include "pass/pipeline.h"
 #include "pass/report.h"
 
@@ -31,6 +32,9 @@ typedef struct ol_pass_manager_options {
      * it, and *stop = true stops it without one (the rest of the passes do not run). */
     ol_status (*after_pass)(void *user, size_t index, const ol_model *model, bool *stop, ol_error *err);
     void *user;
+    /* What the command gives built-in passes (the data set, ...; see context.h), or NULL. The
+     * notes passes leave there are moved into the report. */
+    ol_pass_context *context;
 } ol_pass_manager_options;
 
 /* Runs `pipeline` over `model` in place and fills `report` (which may be NULL), also on failure. */

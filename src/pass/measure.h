@@ -2,14 +2,18 @@
 #ifndef OL_PASS_MEASURE_H
 #define OL_PASS_MEASURE_H
 
+#include <stdbool.h>
+
 #include "analysis/model_stats.h"
 #include "onnxlite/ir.h"
 
-/* Statistics of `model` computed as `onnx-lite inspect` does, on a copy: symbolic and unknown input
- * dims are taken as 1 and shapes are inferred, so that MACs are known for models with a symbolic
- * batch, without writing those assumptions into the model being optimized. The copy is a
- * serialization round trip (cost: one write and one read of the model in memory, weights
- * included). out->costs is left empty, since its nodes belong to the copy. */
-ol_status ol_pass_measure(const ol_model *model, ol_model_stats *out, ol_error *err);
+/* Statistics of `model` computed as `onnx-lite inspect` does: symbolic and unknown input dims are
+ * taken as 1 and shapes are inferred, so that MACs are known for models with a symbolic batch. That
+ * happens on the model itself, whose value types are then put back as they were, so none of those
+ * assumptions stays in the model being optimized; no weights are copied. out->file_bytes is the
+ * size of the serialization (inline data); with `gzip`, out->gzip_bytes is its size gzip-compressed
+ * at zlib's default level (what `gzip FILE` gives, give or take the header's file name), which costs
+ * a compression of the whole model. out->costs is left empty. */
+ol_status ol_pass_measure(ol_model *model, bool gzip, ol_model_stats *out, ol_error *err);
 
 #endif

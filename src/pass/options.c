@@ -136,7 +136,7 @@ void ol_option_values_set(ol_option_values *values, size_t index, ol_option_valu
 ol_status ol_option_values_copy(ol_option_values *dst, const ol_option_values *src, ol_error *err)
 {
     size_t n = src->pass->n_options;
-    *dst = (ol_option_values){.pass = src->pass};
+    *dst = (ol_option_values){.pass = src->pass, .context = src->context};
     dst->items = calloc(n ? n : 1, sizeof *dst->items);
     if (!dst->items)
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");

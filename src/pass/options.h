@@ -16,9 +16,12 @@ typedef struct ol_option_value {
     char *s;       /* OL_OPTION_STRING and OL_OPTION_ENUM, owned */
 } ol_option_value;
 
+struct ol_pass_context;
+
 struct ol_option_values {
     const ol_pass_def *pass;
     ol_option_value *items;   /* parallel to pass->options */
+    struct ol_pass_context *context;   /* borrowed; NULL when the caller gave none (pass/context.h) */
 };
 
 /* Parses `len` bytes of `text` (already unquoted) as a value of `option`. On failure the message

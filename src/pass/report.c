@@ -22,5 +22,6 @@ void ol_pipeline_report_clear(ol_pipeline_report *report)
     ol_verify_result_clear(&report->verification);
     free(report->bisection.pass_text);
     ol_verify_result_clear(&report->bisection.result);
+    ol_pass_notes_free(report->notes, report->n_notes);
     *report = (ol_pipeline_report){0};
 }

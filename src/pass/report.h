@@ -11,6 +11,7 @@
 
 #include "analysis/model_stats.h"
 #include "onnxlite/pass.h"
+#include "pass/context.h"
 #include "pass/verify.h"
 
 typedef struct ol_pass_step {
@@ -53,6 +54,9 @@ typedef struct ol_pipeline_report {
     ol_verify_options verify_options;
     ol_verify_result verification;
     ol_bisection bisection;
+
+    ol_pass_note *notes;         /* what passes noted (context.h), in the order they noted it */
+    size_t n_notes;
 } ol_pipeline_report;
 
 /* Statistics of the output model: those after the last pass, or of the input when none ran. */

@@ -9,19 +9,25 @@
  *                        the statistics keys of src/analysis/model_stats_json.h (node_count,
  *                        op_histogram, parameters, weight_bytes, weights_by_dtype, macs, other_macs,
  *                        total_macs, unknown_mac_nodes, heaviest_layers (empty here)), computed as
- *                        inspect does (input dims left open taken as 1); null when not measured
+ *                        inspect does (input dims left open taken as 1), then "file_bytes" (the
+ *                        serialized size, data inline) and "gzip_bytes" (that gzip-compressed);
+ *                        null when not measured
  *   "passes"             [{"pass": canonical text, "name": str, "lossless": bool, "fixpoint": bool,
  *                          "iterations": int, "changed": bool, "iteration_limit_hit": bool,
  *                          "shape_inference": bool, "ir_verified": bool, "failed": bool,
  *                          "seconds": pass time, "shape_inference_seconds", "verify_seconds",
  *                          "before"/"after": {"node_count", "parameters", "weight_bytes", "macs",
- *                          "total_macs", "unknown_mac_nodes"} or null}], the passes that ran
+ *                          "total_macs", "unknown_mac_nodes", "file_bytes", "gzip_bytes" (null
+ *                          except before the first pass and after the last)} or null}], the passes
+ *                          that ran
  *   "verification"       null, or {"samples", "batch" (null: symbolic dims taken as 1), "seed",
- *                          "tolerance", "ok",
+ *                          "data" (the data set the inputs came from, null: random), "tolerance", "ok",
  *                          "outputs": [{"name", "max_abs_error", "max_rel_error", "ok", "reason"}],
  *                          "first_diverging_pass": null or {"index", "pass", "outputs": [...]} when
  *                          the verification failed and the passes were checked one by one; "found"
  *                          false there means every pass alone verified}
+ *   "notes"              [{"pass", "kind": "info"|"warning", "message"}], what passes noted (the
+ *                          quantize pass's groups kept in float, calibration, ...), in order
  * Errors that are infinite (an output that became non-finite, or a reference of all zeros) are
  * written as null, since JSON has no infinity. */
 #include <jansson.h>
@@ -75,6 +81,8 @@ static json_t *stats_summary(builder *b, const ol_model_stats *stats)
     set(b, o, "macs", count(stats->linear_macs));
     set(b, o, "total_macs", count(stats->total_macs));
     set(b, o, "unknown_mac_nodes", count(stats->unknown_mac_nodes));
+    set(b, o, "file_bytes", count(stats->file_bytes));
+    set(b, o, "gzip_bytes", stats->gzip_bytes ? count(stats->gzip_bytes) : json_null());
     return o;
 }
 
@@ -85,6 +93,10 @@ static json_t *full_stats(builder *b, const ol_model_stats *stats)
     json_t *o = json_object();
     if (o && ol_model_stats_add_json(o, stats, 0) != 0)
         b->ok = false;
+    if (o) {
+        set(b, o, "file_bytes", count(stats->file_bytes));
+        set(b, o, "gzip_bytes", stats->gzip_bytes ? count(stats->gzip_bytes) : json_null());
+    }
     return o;
 }
 
@@ -146,6 +158,7 @@ static json_t *verification(builder *b, const ol_pipeline_report *report)
     set(b, o, "samples", count(vo->samples));
     set(b, o, "batch", vo->batch > 0 ? json_integer(vo->batch) : json_null());
     set(b, o, "seed", count(vo->seed));
+    set(b, o, "data", vo->data ? ol_json_text(vo->data->path) : json_null());
     set(b, o, "tolerance", json_real(vo->tolerance));
     set(b, o, "ok", json_boolean(report->verification.ok));
     set(b, o, "outputs", output_errors(b, &report->verification));
@@ -186,6 +199,18 @@ static json_t *build(builder *b, const ol_pipeline_report *report, const char *i
         append(b, passes, pass_step(b, report, i));
     set(b, root, "passes", passes);
     set(b, root, "verification", verification(b, report));
+    json_t *notes = json_array();
+    for (size_t i = 0; notes && i < report->n_notes; i++) {
+        const ol_pass_note *note = &report->notes[i];
+        json_t *o = json_object();
+        if (o) {
+            set(b, o, "pass", ol_json_text(note->pass));
+            set(b, o, "kind", json_string(note->kind == OL_NOTE_WARNING ? "warning" : "info"));
+            set(b, o, "message", ol_json_text(note->message));
+        }
+        append(b, notes, o);
+    }
+    set(b, root, "notes", notes);
     return root;
 }
 

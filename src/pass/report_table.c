@@ -55,6 +55,28 @@ static void stats_cells(const ol_model_stats *after, const ol_model_stats *befor
             after->unknown_mac_nodes ? " (some unknown)" : "");
 }
 
+/* "size: 1,450,000 -> 400,000 bytes (0.28x), gzip 1,300,000 -> 350,000 (0.27x)": the
+ * serialized model before the first pass and after the last. */
+static void print_sizes(const ol_pipeline_report *report, FILE *out)
+{
+    const ol_model_stats *after = ol_pipeline_report_output_stats(report);
+    if (!report->measured || !report->ok || !after)
+        return;
+    const ol_model_stats *before = &report->input_stats;
+    char a[32], b[32], ga[32], gb[32];
+    grouped(before->file_bytes, b, sizeof b);
+    grouped(after->file_bytes, a, sizeof a);
+    grouped(before->gzip_bytes, gb, sizeof gb);
+    grouped(after->gzip_bytes, ga, sizeof ga);
+    fprintf(out, "size: %s -> %s bytes (%.3gx)", b, a,
+            before->file_bytes ? (double)after->file_bytes / (double)before->file_bytes : 1.0);
+    /* Compressed sizes are measured for pipelines with a lossy pass only (manager.c). */
+    if (after->gzip_bytes && before->gzip_bytes)
+        fprintf(out, ", gzip %s -> %s (%.3gx)", gb, ga,
+                (double)after->gzip_bytes / (double)before->gzip_bytes);
+    fprintf(out, "\n");
+}
+
 void ol_pipeline_report_print(const ol_pipeline_report *report, FILE *out)
 {
     int width = (int)strlen("(input)");
@@ -96,6 +118,12 @@ void ol_pipeline_report_print(const ol_pipeline_report *report, FILE *out)
     if (limit_hit)
         fprintf(out, "* still changing the model after %u runs: stopped at the bound (the model is valid "
                 "but may not be fully simplified)\n", report->max_iterations);
+    print_sizes(report, out);
+    for (size_t i = 0; i < report->n_notes; i++) {
+        const ol_pass_note *note = &report->notes[i];
+        fprintf(out, "%s: %s%s\n", note->pass, note->kind == OL_NOTE_WARNING ? "warning: " : "",
+                note->message);
+    }
 }
 
 static void print_outputs(const ol_verify_result *result, FILE *out)
@@ -122,9 +150,13 @@ void ol_pipeline_report_print_verification(const ol_pipeline_report *report, FIL
         snprintf(batch, sizeof batch, "batch %lld", (long long)vo->batch);
     else
         snprintf(batch, sizeof batch, "symbolic dims 1");
-    fprintf(out, "verify: %zu random input set(s), %s, seed %llu; error relative to each output's "
-            "largest magnitude, tolerance %g\n", vo->samples, batch, (unsigned long long)vo->seed,
-            vo->tolerance);
+    if (vo->data)
+        fprintf(out, "verify: %zu input set(s) from %s, %s; error relative to each output's largest "
+                "magnitude, tolerance %g\n", vo->samples, vo->data->path, batch, vo->tolerance);
+    else
+        fprintf(out, "verify: %zu random input set(s), %s, seed %llu; error relative to each output's "
+                "largest magnitude, tolerance %g\n", vo->samples, batch, (unsigned long long)vo->seed,
+                vo->tolerance);
     print_outputs(&report->verification, out);
     const ol_bisection *bis = &report->bisection;
     if (!bis->ran)

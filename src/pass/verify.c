@@ -57,8 +57,46 @@ static ol_status copy_names(ol_value *const *values, size_t n, char ***out, ol_e
     return OL_OK;
 }
 
+/* The inputs from v->options.data: one batch per input set, as many sets as it has (at most
+ * options.samples). */
+static ol_status read_inputs(ol_verifier *v, const ol_graph *graph, ol_error *err)
+{
+    size_t n_fed = 0, batch = v->options.batch > 0 ? (size_t)v->options.batch : 1;
+    const ol_value **fed = calloc(v->n_inputs + 1, sizeof *fed);
+    ol_ktensor *got = calloc(v->n_inputs + 1, sizeof *got);
+    ol_dataset *data = NULL;
+    ol_status st = fed && got ? OL_OK : ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; st == OL_OK && i < v->n_inputs; i++)
+        if (!v->input_is_constant[i])
+            fed[n_fed++] = graph->inputs[i];
+    if (st == OL_OK)
+        st = ol_dataset_open(v->options.data, fed, n_fed, &data, err);
+    size_t sets = 0;
+    while (st == OL_OK && sets < v->options.samples) {
+        size_t n = 0;
+        if ((st = ol_dataset_next(data, batch, got, NULL, &n, err)) != OL_OK || n == 0)
+            break;
+        for (size_t i = 0, k = 0; i < v->n_inputs; i++)
+            if (!v->input_is_constant[i])
+                v->inputs[sets * v->n_inputs + i] = got[k++];
+        sets++;
+    }
+    if (st == OL_OK && sets == 0)
+        st = ol_fail(err, OL_ERR_INVALID, "the data set '%s' has no samples", v->options.data->path);
+    if (st == OL_OK)
+        v->options.samples = sets;
+    ol_dataset_close(data);
+    free(fed);
+    free(got);
+    if (st != OL_OK)
+        ol_error_prefix(err, "verification inputs: ");
+    return st;
+}
+
 static ol_status make_inputs(ol_verifier *v, const ol_graph *graph, ol_error *err)
 {
+    if (v->options.data)
+        return read_inputs(v, graph, err);
     uint64_t seed = v->options.seed;
     for (size_t s = 0; s < v->options.samples; s++)
         for (size_t i = 0; i < v->n_inputs; i++) {

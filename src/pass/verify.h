@@ -1,6 +1,6 @@
 /* Numerical verification: runs a reference model and a candidate (the optimized model, or the
- * model after some of the passes) in the reference executor on the same random inputs and compares
- * every output.
+ * model after some of the passes) in the reference executor on the same inputs, random or the first
+ * samples of a data set, and compares every output.
  *
  * The error of an output is measured relative to its largest magnitude in the reference,
  * max|got - expected| / max|expected|, so that elements near zero do not dominate; the project's
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/dataset.h"
 #include "onnxlite/ir.h"
 
 #define OL_VERIFY_DEFAULT_SAMPLES 3
@@ -23,6 +24,10 @@ typedef struct ol_verify_options {
     double tolerance;    /* largest relative error that passes (see above) */
     uint64_t seed;       /* first random seed; the same seed gives the same inputs */
     int threads;         /* executor threads; 0: the BLAS/OpenMP default */
+    /* Real inputs instead of random ones (borrowed; NULL: random): input set i is samples
+     * [i * batch, (i + 1) * batch) of this data set (batch 0 counts as 1); fewer sets when it runs
+     * out. */
+    const ol_dataset_options *data;
 } ol_verify_options;
 
 typedef struct ol_output_error {
@@ -41,7 +46,8 @@ typedef struct ol_verify_result {
 
 typedef struct ol_verifier ol_verifier;
 
-/* Draws the inputs from the reference's declared input shapes and runs the reference on them once;
+/* Draws the inputs from the reference's declared input shapes (or reads them from options->data)
+ * and runs the reference on them once;
  * its outputs are kept for every later check. Graph inputs that have an initializer keep it.
  * The reference model is not retained. */
 ol_status ol_verifier_create(const ol_model *reference, const ol_verify_options *options,

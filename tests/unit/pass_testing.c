@@ -97,6 +97,7 @@ static void random_input(const ol_value *v, ol_ktensor *t)
         case OL_INT64: ((int64_t *)t->data)[i] = (int64_t)(u * 4); break;
         case OL_INT32: ((int32_t *)t->data)[i] = (int32_t)(u * 4); break;
         case OL_BOOL: ((uint8_t *)t->data)[i] = u < 0.5; break;
+        case OL_FLOAT16: ((uint16_t *)t->data)[i] = ol_float_to_half((float)(2 * u - 1)); break;
         default: cr_assert_fail("no random data for input '%s' of type %s", v->name,
                                 ol_dtype_name(t->dtype));
         }
@@ -117,7 +118,10 @@ static double element(const ol_ktensor *t, int64_t i)
     }
 }
 
-void pt_assert_same_outputs(const ol_model *before, const ol_model *after)
+/* Runs both models on the same random inputs and compares every output: element by element
+ * within 1e-6 + 1e-4 relative when tolerance < 0, else within tolerance times the largest magnitude
+ * of the original's output. */
+static void compare_outputs(const ol_model *before, const ol_model *after, double tolerance)
 {
     ol_session *s0, *s1;
     cr_assert_eq(ol_session_create(before, NULL, &s0, &irb_err), OL_OK, "original: %s", irb_err.message);
@@ -143,10 +147,14 @@ void pt_assert_same_outputs(const ol_model *before, const ol_model *after)
         for (int d = 0; d < out0[o].rank; d++)
             cr_assert_eq(out1[o].dims[d], out0[o].dims[d], "output '%s' dim %d changed", name, d);
         int64_t n = ol_ktensor_numel(&out0[o]);
+        double largest = 0;
+        for (int64_t i = 0; i < n; i++)
+            largest = fmax(largest, fabs(element(&out0[o], i)));
         for (int64_t i = 0; i < n; i++) {
             double want = element(&out0[o], i), got = element(&out1[o], i);
-            cr_assert(fabs(got - want) <= 1e-6 + 1e-4 * fabs(want),
-                      "output '%s' element %lld: %.9g, expected %.9g", name, (long long)i, got, want);
+            double allowed = tolerance < 0 ? 1e-6 + 1e-4 * fabs(want) : tolerance * largest;
+            cr_assert(fabs(got - want) <= allowed, "output '%s' element %lld: %.9g, expected %.9g (allowed error %g)",
+                      name, (long long)i, got, want, allowed);
         }
         free(out0[o].data);
         free(out1[o].data);
@@ -155,6 +163,16 @@ void pt_assert_same_outputs(const ol_model *before, const ol_model *after)
         free(in[i].data);
     ol_session_destroy(s0);
     ol_session_destroy(s1);
+}
+
+void pt_assert_same_outputs(const ol_model *before, const ol_model *after)
+{
+    compare_outputs(before, after, -1);
+}
+
+void pt_assert_close_outputs(const ol_model *before, const ol_model *after, double tolerance)
+{
+    compare_outputs(before, after, tolerance);
 }
 
 ol_value *pt_random_weight(ol_graph *graph, const char *name, float lo, float hi, int rank,

@@ -27,6 +27,10 @@ ol_model *pt_clone(const ol_model *model);
  * asserts every output has the same dtype and shape and values within 1e-4 relative (plus 1e-6
  * absolute, for results near zero). */
 void pt_assert_same_outputs(const ol_model *before, const ol_model *after);
+/* The same for lossy passes (quantization, float16): every output element within `tolerance` times
+ * the largest magnitude of the original's output (float16 inputs and outputs are compared as
+ * float). */
+void pt_assert_close_outputs(const ol_model *before, const ol_model *after, double tolerance);
 
 /* Initializers. pt_random_weight fills a float32 tensor from a fixed-seed generator, in
  * [lo, hi). */

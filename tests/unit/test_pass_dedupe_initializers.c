@@ -1,5 +1,7 @@
 /* dedupe-initializers: identical tensors share one initializer, the first in file order. */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pass/builtin_passes.h"
@@ -59,4 +61,44 @@ Test(dedupe_initializers, each_subgraph_on_its_own)
     pt_assert_same_outputs(before, model);
     ol_model_destroy(before);
     ol_model_destroy(model);
+}
+
+/* Large tensors are bucketed by a sample of their bytes: ones that agree everywhere the sample looks
+ * but differ in between stay apart, and exact copies still merge. */
+Test(dedupe_initializers, large_tensors_differing_between_sampled_bytes)
+{
+    enum { N = 4096, COPIES = 6 };
+    float *v = calloc(N, sizeof *v);
+    cr_assert(v);
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(N));
+    ol_value *w[COPIES];
+    for (int k = 0; k < COPIES; k++) {
+        /* Tensors 0-2 differ from each other at one element each; 3-5 copy 0-2. */
+        memset(v, 0, N * sizeof *v);
+        v[N / 2 + 1 + k % 3] = 1.0f;   /* mid-tensor, between the sampled words */
+        char name[8];
+        snprintf(name, sizeof name, "w%d", k);
+        w[k] = pt_floats(g, name, IRB_DIMS(N), v);
+    }
+    ol_value *y = x;
+    for (int k = 0; k < COPIES; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "add%d", k);
+        y = IRB_NODE(g, "Add", name, NULL, y, w[k])->outputs[0];
+    }
+    irb_output(g, y);
+    ol_model *before = pt_clone(model);
+    cr_assert(pt_run_settled(pass, model, NULL));
+    cr_assert_eq(g->n_initializers, 3);
+    for (int k = 0; k < COPIES; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "add%d", k);
+        cr_assert_eq(irb_find_node(g, name)->inputs[1], w[k % 3], "add%d reads w%d", k, k % 3);
+    }
+    pt_assert_same_outputs(before, model);
+    ol_model_destroy(before);
+    ol_model_destroy(model);
+    free(v);
 }

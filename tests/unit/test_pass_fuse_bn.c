@@ -1,5 +1,6 @@
 /* fuse-bn: BatchNormalization into Conv, ConvTranspose (grouped) and Gemm, computed in double and
- * rounded once; Mul/Add where there is nothing to fold into; what stays. */
+ * rounded once; into the unpadded Conv or Gemm that follows; Mul/Add on request where there is
+ * nothing to fold into; what stays. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -128,7 +129,9 @@ Test(fuse_bn, into_gemm_with_scaled_bias)
     ol_model_destroy(model);
 }
 
-Test(fuse_bn, nothing_to_fold_into_becomes_mul_add)
+/* After a Relu and before a graph output there is no layer: the BN stays one node (a Mul and an Add
+ * would be two), unless `decompose` asks for them. */
+Test(fuse_bn, nothing_to_fold_into_stays_or_becomes_mul_add)
 {
     ol_model *model = irb_model();
     ol_graph *g = model->graph;
@@ -136,11 +139,11 @@ Test(fuse_bn, nothing_to_fold_into_becomes_mul_add)
     ol_node *relu = IRB_NODE(g, "Relu", "relu", "r", x);
     irb_output(g, add_bn(g, relu->outputs[0], 3, "y")->outputs[0]);
     ol_model *untouched = pt_clone(model);
-    cr_assert_not(pt_run(pass, untouched, "decompose=false"));
+    cr_assert_not(pt_run(pass, untouched, NULL));
     cr_assert_eq(ptest_count_ops(untouched->graph, "BatchNormalization"), 1);
     ol_model_destroy(untouched);
     ol_model *before = pt_clone(model);
-    cr_assert(pt_run_settled(pass, model, NULL));
+    cr_assert(pt_run_settled(pass, model, "decompose=true"));
     cr_assert_eq(ptest_count_ops(g, "BatchNormalization"), 0);
     cr_assert_eq(ptest_count_ops(g, "Mul"), 1);
     ol_node *add = pt_producer(pt_output(g, "y"));
@@ -162,14 +165,86 @@ Test(fuse_bn, conv_read_twice_is_not_changed)
     ol_node *conv = IRB_NODE(g, "Conv", "conv", "c", x, w);
     irb_output(g, add_bn(g, conv->outputs[0], 3, "y")->outputs[0]);
     irb_output(g, IRB_NODE(g, "Relu", "relu", "z", conv->outputs[0])->outputs[0]);
+    cr_assert_not(pt_run(pass, model, NULL));
+    cr_assert_eq(conv->n_inputs, 2, "the shared Conv was changed");
+    cr_assert_eq(ptest_count_ops(g, "BatchNormalization"), 1);
+    ol_model_destroy(model);
+}
+
+/* BN -> Conv without padding (grouped, with and without a bias): the weights absorb the scale per
+ * input channel and the bias the weights summed against the shift. */
+static void check_into_next_conv(bool with_bias)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(2, 4, 5, 5));
+    ol_node *relu = IRB_NODE(g, "Relu", "relu", "r", x);
+    ol_node *bn = add_bn(g, relu->outputs[0], 4, "bn_out");
+    /* 2 groups of 2 input channels, 3 outputs each */
+    ol_value *w = pt_random_weight(g, "w", -1, 1, IRB_DIMS(6, 2, 3, 3));
+    ol_node *conv = with_bias ? IRB_NODE(g, "Conv", "conv", "y", bn->outputs[0], w,
+                                         pt_random_weight(g, "b", -1, 1, IRB_DIMS(6)))
+                              : IRB_NODE(g, "Conv", "conv", "y", bn->outputs[0], w);
+    cr_assert_eq(ol_node_set_attr_int(conv, "group", 2, &irb_err), OL_OK);
+    cr_assert_eq(ol_node_set_attr_ints(conv, "strides", (int64_t[]){2, 2}, 2, &irb_err), OL_OK);
+    irb_output(g, conv->outputs[0]);
     ol_model *before = pt_clone(model);
     cr_assert(pt_run_settled(pass, model, NULL));
-    cr_assert_eq(conv->n_inputs, 2, "the shared Conv was changed");
-    cr_assert_eq(ptest_count_ops(g, "Mul"), 1);
+    cr_assert_eq(ptest_count_ops(g, "BatchNormalization"), 0);
+    cr_assert_eq(ol_graph_live_node_count(g), 2);
+    cr_assert_eq(conv->inputs[0], relu->outputs[0]);
+    cr_assert_eq(conv->n_inputs, 3);
+    cr_assert_eq(g->n_initializers, 2);
     pt_assert_same_outputs(before, model);
     ol_model_destroy(before);
     ol_model_destroy(model);
 }
+
+Test(fuse_bn, into_next_grouped_conv_with_bias) { check_into_next_conv(true); }
+Test(fuse_bn, into_next_conv_without_bias_adds_one) { check_into_next_conv(false); }
+
+/* Padding feeds zeros where the BN would give its shift: the BN stays. */
+Test(fuse_bn, next_conv_with_padding_keeps_it)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(1, 3, 4, 4));
+    ol_node *bn = add_bn(g, x, 3, "bn_out");
+    ol_node *conv = IRB_NODE(g, "Conv", "conv", "y", bn->outputs[0],
+                             pt_random_weight(g, "w", -1, 1, IRB_DIMS(2, 3, 3, 3)));
+    cr_assert_eq(ol_node_set_attr_ints(conv, "pads", (int64_t[]){1, 1, 1, 1}, 4, &irb_err), OL_OK);
+    irb_output(g, conv->outputs[0]);
+    cr_assert_not(pt_run(pass, model, NULL));
+    cr_assert_eq(ptest_count_ops(g, "BatchNormalization"), 1);
+    cr_assert_eq(conv->inputs[0], bn->outputs[0]);
+    ol_model_destroy(model);
+}
+
+/* BN over the K features of a Gemm's A, with B transposed or not, beta scaling C. */
+static void check_into_next_gemm(bool trans_b)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = irb_input(g, "x", IRB_DIMS(3, 5));
+    ol_node *bn = add_bn(g, x, 5, "bn_out");
+    ol_value *w = trans_b ? pt_random_weight(g, "w", -1, 1, IRB_DIMS(6, 5))
+                          : pt_random_weight(g, "w", -1, 1, IRB_DIMS(5, 6));
+    ol_node *gemm = IRB_NODE(g, "Gemm", "gemm", "y", bn->outputs[0], w,
+                             pt_random_weight(g, "c", -1, 1, IRB_DIMS(6)));
+    cr_assert_eq(ol_node_set_attr_int(gemm, "transB", trans_b, &irb_err), OL_OK);
+    cr_assert_eq(ol_node_set_attr_float(gemm, "beta", 0.5f, &irb_err), OL_OK);
+    irb_output(g, gemm->outputs[0]);
+    ol_model *before = pt_clone(model);
+    cr_assert(pt_run_settled(pass, model, NULL));
+    cr_assert_eq(ol_graph_live_node_count(g), 1);
+    cr_assert_eq(gemm->inputs[0], x);
+    pt_assert_same_outputs(before, model);
+    ol_model_destroy(before);
+    ol_model_destroy(model);
+}
+
+Test(fuse_bn, into_next_gemm) { check_into_next_gemm(false); }
+Test(fuse_bn, into_next_gemm_with_transposed_b) { check_into_next_gemm(true); }
 
 Test(fuse_bn, training_mode_and_read_statistics_stay)
 {

@@ -1,6 +1,7 @@
 /* The pass manager with test-only passes registered here: the fixpoint bound, shape inference for
  * passes that need it (and not again while shapes stay valid), the IR verifier catching a
- * deliberately broken pass, failures that name the pass and the node, the report and its JSON. */
+ * deliberately broken pass, failures that name the pass and the node, the report and its JSON, and
+ * measurements that leave the model as it was. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "ir_builders.h"
 #include "pass/manager.h"
+#include "pass_testing.h"
 #include "pass/pipeline.h"
 #include "pass/registry.h"
 
@@ -351,4 +353,41 @@ Test(manager, the_json_report_holds_the_pipeline_passes_and_statistics)
     cr_expect_eq(json_integer_value(get(second, "iterations")), 2);
     cr_expect(json_is_real(get(second, "seconds")));
     json_decref(root);
+}
+
+/* x[N,3] -> MatMul by W[3,4] -> y, with y's type unknown: the statistics take N as 1 and infer
+ * shapes, but the model keeps its symbolic input and its unknown type. */
+static void use_symbolic_matmul_model(void)
+{
+    ol_model_destroy(model);
+    model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = pt_input(g, "x", OL_FLOAT, DIMS(2, 3), (const char *const[]){"N", NULL});
+    ol_value *w = pt_random_weight(g, "w", -1, 1, DIMS(3, 4));
+    irb_output(g, IRB_NODE(g, "MatMul", "mm", "y", x, w)->outputs[0]);
+}
+
+Test(manager, measuring_leaves_no_assumed_dims_or_inferred_types_behind)
+{
+    use_symbolic_matmul_model();
+    ol_value *x = ol_graph_find_value(model->graph, "x"), *y = ol_graph_find_value(model->graph, "y");
+    cr_assert_eq(y->type.kind, OL_TYPE_UNKNOWN);
+    cr_assert_eq(run_with("changes-once", (ol_pass_manager_options){.measure = true}), OL_OK, "%s",
+                 err.message);
+    cr_expect_eq(report.input_stats.linear_macs, 12, "1 x 3 x 4 with N taken as 1");
+    cr_expect_eq(report.steps[0].after.linear_macs, 12);
+    cr_expect_gt(report.input_stats.file_bytes, 48, "the serialized model holds W's 48 bytes");
+    cr_expect_eq(report.input_stats.gzip_bytes, 0, "no compressed size for a lossless pipeline");
+    cr_expect_str_eq(x->type.dims[0].param, "N");
+    cr_expect_eq(x->type.dims[0].value, -1);
+    cr_expect_eq(y->type.kind, OL_TYPE_UNKNOWN, "the inferred [1, 4] was not left behind");
+}
+
+Test(manager, a_pipeline_with_a_lossy_pass_measures_compressed_sizes)
+{
+    use_symbolic_matmul_model();
+    cr_assert_eq(run_with("keeps-shapes", (ol_pass_manager_options){.measure = true}), OL_OK, "%s",
+                 err.message);
+    cr_expect_gt(report.input_stats.gzip_bytes, 0);
+    cr_expect_gt(ol_pipeline_report_output_stats(&report)->gzip_bytes, 0);
 }

@@ -125,7 +125,30 @@ static ol_node *expand_grow(ol_graph *g, ol_value *x)
     return IRB_NODE(g, "Expand", "expand", NULL, x, PT_INTS(g, "shape", 2, 1, 3, 4, 4));
 }
 
+static ol_node *concat_one(ol_graph *g, ol_value *x)
+{
+    ol_node *c = IRB_NODE(g, "Concat", "cat", NULL, x);
+    cr_assert_eq(ol_node_set_attr_int(c, "axis", 1, &irb_err), OL_OK);
+    return c;
+}
+
+static ol_node *concat_two(ol_graph *g, ol_value *x)
+{
+    ol_node *c = IRB_NODE(g, "Concat", "cat", NULL, x, x);
+    cr_assert_eq(ol_node_set_attr_int(c, "axis", 1, &irb_err), OL_OK);
+    return c;
+}
+
+static ol_node *max_one(ol_graph *g, ol_value *x) { return IRB_NODE(g, "Max", "max", NULL, x); }
+static ol_node *mean_one(ol_graph *g, ol_value *x) { return IRB_NODE(g, "Mean", "mean", NULL, x); }
+static ol_node *sum_two(ol_graph *g, ol_value *x) { return IRB_NODE(g, "Sum", "sum", NULL, x, x); }
+
 Test(remove_noops, identity) { check_single(identity, true); }
+Test(remove_noops, concat_of_one_input) { check_single(concat_one, true); }
+Test(remove_noops, concat_of_two_stays) { check_single(concat_two, false); }
+Test(remove_noops, max_of_one_input) { check_single(max_one, true); }
+Test(remove_noops, mean_of_one_input) { check_single(mean_one, true); }
+Test(remove_noops, sum_of_two_stays) { check_single(sum_two, false); }
 Test(remove_noops, inference_dropout) { check_single(dropout, true); }
 Test(remove_noops, cast_to_own_type) { check_single(cast_same, true); }
 Test(remove_noops, cast_to_other_type_stays) { check_single(cast_double, false); }
