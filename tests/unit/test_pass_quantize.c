@@ -152,6 +152,33 @@ Test(pass_quantize, conv_relu_folds_the_relu_into_the_quantization)
     ol_model_destroy(model);
 }
 
+/* PyTorch routes a bias shared by equal layers through an Identity of the initializer: the Conv is
+ * still quantized, reading the int32 bias directly. */
+Test(pass_quantize, conv_bias_behind_an_identity_is_quantized)
+{
+    ol_model *model = conv_relu();
+    ol_graph *g = model->graph;
+    ol_node *c = irb_find_node(g, "conv1");
+    ol_node *id = IRB_NODE(g, "Identity", "bias_identity", "bias_shared", c->inputs[2]);
+    ol_error err = {0};
+    cr_assert_eq(ol_node_set_input(c, 2, id->outputs[0], &err), OL_OK, "%s", err.message);
+    cr_assert_eq(ol_graph_toposort(g, &err), OL_OK, "%s", err.message);
+    ol_model *reference = pt_clone(model);
+    qt_data data = images(2, 6, 6);
+    ol_pipeline_report report;
+    qt_quantize(model, "quantize", &data, &report);
+    cr_assert_eq(ptest_count_ops(model->graph, "Identity"), 0);
+    c = irb_find_node(model->graph, "conv1");
+    activation_dq(c, 0);
+    ol_node *bdq = producer(c->inputs[2], "DequantizeLinear");
+    cr_assert_eq(ol_value_constant(bdq->inputs[0])->dtype, OL_INT32);
+    assert_close(reference, model, &data, 0.03);
+    ol_pipeline_report_clear(&report);
+    qt_data_remove(&data);
+    ol_model_destroy(reference);
+    ol_model_destroy(model);
+}
+
 /* Weight scale of channel c is max|w_c| / 127 and the int8 weights round w / scale; per tensor one
  * scale, max|w| / 127. */
 static void check_weights(bool per_channel)
