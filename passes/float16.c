@@ -112,20 +112,6 @@ typedef struct f16_ctx {
     size_t float_bytes, half_bytes;
 } f16_ctx;
 
-/* Whether `item` is one of the ';'-separated entries of `list`. */
-static bool listed(const char *list, const char *item)
-{
-    size_t len = strlen(item);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == len && memcmp(p, item, len) == 0)
-            return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
 static bool keeps_float32(const ol_node *node)
 {
     for (size_t i = 0; i < sizeof KEEP_FLOAT32 / sizeof *KEEP_FLOAT32; i++)
@@ -178,7 +164,7 @@ static const ol_tensor *attr_value(const ol_node *node)
 static bool node_converts(f16_ctx *c, const ol_node *node)
 {
     if (!pass_is_onnx(node) || pass_has_subgraphs(node) || keeps_float32(node) || pass_is_op(node, "Constant") ||
-        (node->name && listed(c->exclude_nodes, node->name)) || listed(c->exclude_ops, node->op_type))
+        pass_list_contains(c->exclude_nodes, node->name) || pass_list_contains(c->exclude_ops, node->op_type))
         return false;
     size_t len;
     const char *reduction = ol_node_attr_string(node, "reduction", &len);
@@ -245,8 +231,8 @@ static bool constant_converts(f16_ctx *c, const ol_value *v, const bool *convert
     if (!t || t->dtype != OL_FLOAT || v->is_output || has_implicit_use(v) || (!c->clamp && out_of_range(t)))
         return false;
     if (v->producer && (!pass_is_op(v->producer, "Constant") || !attr_value(v->producer) ||
-                        (v->producer->name && listed(c->exclude_nodes, v->producer->name)) ||
-                        listed(c->exclude_ops, "Constant")))
+                        pass_list_contains(c->exclude_nodes, v->producer->name) ||
+                        pass_list_contains(c->exclude_ops, "Constant")))
         return false;
     bool wanted = false;
     for (size_t u = 0; u < v->n_uses; u++) {

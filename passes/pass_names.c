@@ -44,3 +44,18 @@ void pass_prefer_name(ol_value *value, const char *base, const char *suffix)
         ol_value_rename(value, name, &ignored);   /* fails, harmlessly, when the name is taken */
     free(name);
 }
+
+bool pass_list_contains(const char *list, const char *name)
+{
+    if (!name)
+        return false;
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && memcmp(p, name, len) == 0)
+            return true;
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}

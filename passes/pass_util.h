@@ -80,5 +80,8 @@ char *pass_node_name(const ol_graph *graph, const char *base, const char *suffix
  * that name yet, so that new values read as derived from the originals ("w_quantized"); otherwise
  * the fresh name stays. */
 void pass_prefer_name(ol_value *value, const char *base, const char *suffix);
+/* Whether `name` (NULL: no) is one of the ';'-separated entries of `list` (NULL: empty), as the
+ * exclude-nodes / exclude-ops options of the lossy passes spell them. */
+bool pass_list_contains(const char *list, const char *name);
 
 #endif

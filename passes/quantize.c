@@ -210,20 +210,6 @@ static ol_calib_method parse_method(const char *s)
     return OL_CALIB_MINMAX;
 }
 
-/* Whether `item` is one of the ';'-separated entries of `list`. */
-static bool listed(const char *list, const char *item)
-{
-    size_t len = strlen(item);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == len && memcmp(p, item, len) == 0)
-            return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
 static ol_status mark_excluded(quantizer *qz, const char *nodes, const char *ops, ol_error *err)
 {
     ol_graph *g = qz->graph;
@@ -233,7 +219,8 @@ static ol_status mark_excluded(quantizer *qz, const char *nodes, const char *ops
     ol_text names = {0};
     for (size_t i = 0; i < g->n_nodes; i++) {
         const ol_node *node = g->nodes[i];
-        qz->excluded[i] = (node->name && listed(nodes, node->name)) || (pass_is_onnx(node) && listed(ops, node->op_type));
+        qz->excluded[i] = pass_list_contains(nodes, node->name) ||
+                          (pass_is_onnx(node) && pass_list_contains(ops, node->op_type));
         if (qz->excluded[i])
             ol_text_appendf(&names, "%s%s", names.len ? ", " : "", node->name && *node->name ? node->name : node->op_type);
     }

@@ -57,23 +57,10 @@ typedef struct dyn_ctx {
     size_t float_bytes, quantized_bytes;
 } dyn_ctx;
 
-/* Whether `item` is one of the ';'-separated entries of `list`. */
-static bool listed(const char *list, const char *item)
-{
-    size_t len = strlen(item);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n == len && memcmp(p, item, len) == 0)
-            return true;
-        p = end ? end + 1 : NULL;
-    }
-    return false;
-}
-
 static bool excluded(const dyn_ctx *c, const ol_node *node)
 {
-    return (node->name && listed(c->exclude_nodes, node->name)) || listed(c->exclude_ops, node->op_type);
+    return pass_list_contains(c->exclude_nodes, node->name) ||
+           pass_list_contains(c->exclude_ops, node->op_type);
 }
 
 /* A name that matches no node is a typo the user wants to hear about. */
