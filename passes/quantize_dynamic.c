@@ -371,7 +371,7 @@ static ol_status quantize_gather(dyn_ctx *c, ol_node *op, ol_error *err)
                                (ol_dtype[]){c->weight_type}, 1, hint, err);
     if (!gather || pass_copy_attrs(gather, op, err) != OL_OK)
         return err->status;
-    ol_node *dq = add_node(c, "DequantizeLinear", op->name, "DequantizeLinear",
+    ol_node *dq = add_node(c, "DequantizeLinear", op->name, "DQ",
                            (ol_value *[]){gather->outputs[0], w->scale, w->zp}, 3, NULL, 0, NULL, err);
     if (!dq || (per_column && ol_node_set_attr_int(dq, "axis", -1, err) != OL_OK))
         return err->status;

@@ -14,7 +14,8 @@
  *
  * Weights go before activations because a bias's scale is that of the layer's input, looked up by
  * the value the layer reads before step 3 rewires it. New names derive from the original ones
- * ("conv1.weight_quantized", "x_QuantizeLinear"), with a numbered suffix only when taken. New
+ * ("conv1.weight_quantized", "x_Q", "x_DQ"), with a numbered suffix only when taken; node names
+ * are short because a small model's names are a visible part of its file. New
  * values are left untyped: shape inference types them when a later pass needs it, and the file
  * does not carry a value_info for each. */
 #include <stdio.h>
@@ -99,7 +100,7 @@ static ol_tensor *scalar(ol_dtype dtype, double value, ol_error *err)
 static ol_value *dequantize(rewriter *rw, const char *base, ol_value *q, ol_value *scale, ol_value *zp, int axis,
                             ol_error *err)
 {
-    char *name = pass_node_name(rw->graph, base, "DequantizeLinear");
+    char *name = pass_node_name(rw->graph, base, "DQ");
     ol_node *dq = ol_graph_add_node(rw->graph, "DequantizeLinear", "", name, err);
     free(name);
     ol_value *out = NULL;
@@ -264,7 +265,7 @@ static ol_status integers_of(rewriter *rw, size_t k, const char *base, ol_error 
     ol_tensor *zp = scalar(o->activations, qv->params.zero_point, err);
     rw->scales[k] = scale ? initializer(rw, base, "_scale", scale, err) : NULL;
     rw->zero_points[k] = zero_point(rw, base, zp, err);
-    char *name = pass_node_name(rw->graph, base, "QuantizeLinear");
+    char *name = pass_node_name(rw->graph, base, "Q");
     ol_node *q = rw->scales[k] && rw->zero_points[k] ? ol_graph_add_node(rw->graph, "QuantizeLinear", "", name, err)
                                                      : NULL;
     free(name);
