@@ -4,11 +4,12 @@
  * weights nor a pass over their bytes: the statistics are computed in place, with the types every
  * value had saved first and put back afterwards (binding input dims and inferring shapes changes
  * nothing else), and the serialized size is counted by streaming the serialization through a
- * counter (and zlib, with `gzip`) instead of writing it to memory. */
+ * counter (and a compressor, with `gzip`) instead of writing it to memory. */
 #include "pass/measure.h"
 
+#include <libdeflate.h>
 #include <stdlib.h>
-#include <zlib.h>
+#include <string.h>
 
 #include "analysis/input_shapes.h"
 #include "onnxlite/model_io.h"
@@ -79,76 +80,84 @@ static void restore_types(saved_types *saved, bool restore)
 
 /* ---- serialized size ---- */
 
+/* The gzip size is that of the serialization cut into fixed blocks, each deflated on its own at
+ * level 6 (gzip's default) by libdeflate, plus gzip's 18-byte header and trailer. Fixed blocks keep
+ * the figure independent of the thread count, and let the blocks of a group compress in parallel;
+ * each block only loses the 32 KiB of history before it, so on the zoo and the teacher the figure
+ * is within 0.2% of `gzip -6`'s. zlib's streaming deflate gave the exact figure, but at 20-25 MB/s
+ * on float weights it took longer than quantizing resnet18 (2 s of a 3.4 s run); libdeflate
+ * level 6 runs at about 70 MB/s per thread. */
+#define GZIP_LEVEL 6
+#define GZIP_BLOCK (1u << 20)
+#define GZIP_GROUP 8                /* blocks buffered, then compressed in parallel */
+#define GZIP_WRAPPER_BYTES 18       /* gzip header (10) and CRC-32 + length trailer (8) */
+
 typedef struct size_counter {
     uint64_t bytes;
-    z_stream *z;            /* NULL without gzip */
+    bool gzip;
     uint64_t gzip_bytes;
     bool failed;
-    unsigned char window[1 << 16];
+    unsigned char *buffer;          /* GZIP_GROUP blocks of input */
+    size_t filled;
 } size_counter;
 
-/* Runs deflate over what it has been given (flush Z_NO_FLUSH) or to the end (Z_FINISH), counting
- * the compressed bytes through a window: they are not kept. */
-static void deflate_count(size_counter *c, int flush)
+/* Deflates the buffered bytes block by block, the blocks in parallel, and counts the results. */
+static void deflate_group(size_counter *c)
 {
-    for (;;) {
-        c->z->next_out = c->window;
-        c->z->avail_out = sizeof c->window;
-        int rc = deflate(c->z, flush);
-        c->gzip_bytes += sizeof c->window - c->z->avail_out;
-        if (rc == Z_STREAM_END || (rc == Z_BUF_ERROR && flush == Z_NO_FLUSH))
-            return;
-        if (rc != Z_OK) {
-            c->failed = true;
-            return;
+    size_t n_blocks = (c->filled + GZIP_BLOCK - 1) / GZIP_BLOCK;
+    uint64_t total = 0;
+    int failed = 0;
+#pragma omp parallel reduction(+ : total, failed) if (n_blocks > 1)
+    {
+        struct libdeflate_compressor *z = libdeflate_alloc_compressor(GZIP_LEVEL);
+        size_t cap = libdeflate_deflate_compress_bound(z, GZIP_BLOCK);
+        unsigned char *out = z ? malloc(cap) : NULL;
+        failed += !out;
+#pragma omp for schedule(static)
+        for (size_t b = 0; b < n_blocks; b++) {
+            size_t at = b * GZIP_BLOCK, len = c->filled - at < GZIP_BLOCK ? c->filled - at : GZIP_BLOCK;
+            size_t got = out ? libdeflate_deflate_compress(z, c->buffer + at, len, out, cap) : 0;
+            total += got;
+            failed += out && got == 0;
         }
-        if (flush == Z_NO_FLUSH && c->z->avail_in == 0 && c->z->avail_out != 0)
-            return;
+        free(out);
+        libdeflate_free_compressor(z);
     }
+    c->gzip_bytes += total;
+    c->failed |= failed != 0;
+    c->filled = 0;
 }
 
 static void count_bytes(void *user, const uint8_t *data, size_t size)
 {
     size_counter *c = user;
     c->bytes += size;
-    while (c->z && !c->failed && size) {
-        size_t chunk = size < (1u << 30) ? size : (1u << 30);
-        c->z->next_in = (unsigned char *)data;   /* zlib does not write its input */
-        c->z->avail_in = (uInt)chunk;
-        deflate_count(c, Z_NO_FLUSH);
+    while (c->gzip && !c->failed && size) {
+        size_t room = (size_t)GZIP_GROUP * GZIP_BLOCK - c->filled, chunk = size < room ? size : room;
+        memcpy(c->buffer + c->filled, data, chunk);
+        c->filled += chunk;
         data += chunk;
         size -= chunk;
+        if (c->filled == (size_t)GZIP_GROUP * GZIP_BLOCK)
+            deflate_group(c);
     }
 }
 
-/* Serialized size of the model and, with `gzip`, its size gzip-compressed at zlib's default level
- * (what `gzip FILE` gives, give or take the header's file name). */
+/* Serialized size of the model and, with `gzip`, its gzip-compressed size (see GZIP_LEVEL). */
 static ol_status serialized_sizes(const ol_model *model, bool gzip, uint64_t *bytes, uint64_t *gzip_bytes,
                                   ol_error *err)
 {
-    size_counter *c = calloc(1, sizeof *c);
-    z_stream z = {0};
-    if (!c)
+    size_counter c = {.gzip = gzip};
+    if (gzip && !(c.buffer = malloc((size_t)GZIP_GROUP * GZIP_BLOCK)))
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
-    /* 15 + 16: a gzip wrapper around a 32 KiB window, as gzip(1) writes. */
-    if (gzip && deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        free(c);
-        return ol_fail(err, OL_ERR_NOMEM, "out of memory starting zlib");
-    }
-    c->z = gzip ? &z : NULL;
-    ol_status st = ol_model_write_stream(model, count_bytes, c, err);
-    if (st == OL_OK && gzip && !c->failed) {
-        z.next_in = NULL;
-        z.avail_in = 0;
-        deflate_count(c, Z_FINISH);
-    }
-    if (st == OL_OK && c->failed)
-        st = ol_fail(err, OL_ERR_INTERNAL, "zlib failed compressing the model");
-    *bytes = c->bytes;
-    *gzip_bytes = c->gzip_bytes;
-    if (gzip)
-        deflateEnd(&z);
-    free(c);
+    ol_status st = ol_model_write_stream(model, count_bytes, &c, err);
+    if (st == OL_OK && gzip && !c.failed)
+        deflate_group(&c);
+    if (st == OL_OK && c.failed)
+        st = ol_fail(err, OL_ERR_NOMEM, "out of memory compressing the model to measure its gzip size");
+    *bytes = c.bytes;
+    *gzip_bytes = gzip ? c.gzip_bytes + GZIP_WRAPPER_BYTES : 0;
+    free(c.buffer);
     return st;
 }
 
