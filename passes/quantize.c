@@ -29,8 +29,12 @@
 #include "quant/qdq_lower.h"
 #include "quantize.h"
 
-/* Observed tensors of one calibration run stay within this (batch size chosen to fit). */
-#define CALIBRATION_BUDGET_BYTES (256u << 20)
+/* Observed tensors of one calibration run stay within this (batch size chosen to fit). Small
+ * batches calibrate faster: the observed tensors stay in the session's arena, which later batches
+ * reuse while it is warm in cache and mapped (squeezenet, 32 samples: batches of 16 under a 256 MiB
+ * budget took 0.67 s, batches of 1 under this one 0.39 s; the teacher, 256 samples, is the same
+ * either way). */
+#define CALIBRATION_BUDGET_BYTES (8u << 20)
 #define REQUIRED_OPSET 13
 
 static const ol_pass_option OPTIONS[] = {

@@ -80,6 +80,7 @@ struct frame {
     frame *parent;
     int depth;
     bool planned;              /* main graph: allocations go through the memory plan */
+    bool borrow_outputs;       /* main graph outputs are planned in the arena too: lent, not handed over */
 };
 
 /* The memory plan: allocations are recorded in the order a run makes them; the plan gives each an

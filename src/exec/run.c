@@ -54,8 +54,8 @@ void ol_exec_frame_release_all(frame *fr)
 }
 
 /* Bytes for a new activation: from the arena when the plan covers this allocation, else the heap
- * (and the run is recorded so the next one is planned). Graph outputs always go to the heap: they
- * are handed to the caller. */
+ * (and the run is recorded so the next one is planned). Graph outputs go to the heap, as they are
+ * handed to the caller, unless the caller only borrows them (ol_session_run_borrowed). */
 static ol_status allocate(ol_session *session, frame *fr, slot_rt *slot, bool to_caller, size_t size,
                           ol_error *err)
 {
@@ -128,7 +128,7 @@ static slot_rt *output_slot(ol_op_ctx *ctx, size_t i, bool *to_caller)
         *to_caller = true;   /* heap, freed after the step */
         return &ctx->discard[i];
     }
-    *to_caller = ctx->fr->eg->slots[s].is_output;
+    *to_caller = ctx->fr->eg->slots[s].is_output && !ctx->fr->borrow_outputs;
     return &ctx->fr->slots[s];
 }
 

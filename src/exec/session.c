@@ -163,18 +163,17 @@ static void replan(ol_session *s)
     plan->valid = true;
 }
 
-ol_status ol_session_run(ol_session *s, const ol_ktensor *inputs, ol_ktensor *outputs, ol_error *err)
+/* Binds the inputs and runs the main graph in `fr`, whose slots the caller frees. */
+static ol_status run_main(ol_session *s, const ol_ktensor *inputs, frame *fr, ol_error *err)
 {
     const ol_graph *g = s->model->graph;
-    frame fr = {.eg = s->main, .planned = true};
     ol_status st = OL_OK;
-    size_t n_taken = 0;
-    fr.slots = calloc(s->main->n_slots ? s->main->n_slots : 1, sizeof *fr.slots);
-    if (!fr.slots)
+    fr->slots = calloc(s->main->n_slots ? s->main->n_slots : 1, sizeof *fr->slots);
+    if (!fr->slots)
         return ol_fail(err, OL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < g->n_inputs && st == OL_OK; i++) {
         const ol_value *v = g->inputs[i];
-        slot_rt *slot = &fr.slots[v->id];
+        slot_rt *slot = &fr->slots[v->id];
         if (inputs[i].data || ol_ktensor_numel(&inputs[i]) == 0) {
             if (inputs[i].rank < 0 || inputs[i].rank > OL_KMAX_RANK) {
                 st = ol_fail(err, OL_ERR_ARG, "input '%s' has rank %d", v->name, inputs[i].rank);
@@ -190,11 +189,20 @@ ol_status ol_session_run(ol_session *s, const ol_ktensor *inputs, ol_ktensor *ou
         }
     }
     if (st == OL_OK)
-        st = bind_frame(&fr, err);
+        st = bind_frame(fr, err);
     s->plan.cursor = 0;
     s->plan.fallbacks = 0;
     if (st == OL_OK)
-        st = ol_exec_run_frame(s, &fr, err);
+        st = ol_exec_run_frame(s, fr, err);
+    return st;
+}
+
+ol_status ol_session_run(ol_session *s, const ol_ktensor *inputs, ol_ktensor *outputs, ol_error *err)
+{
+    const ol_graph *g = s->model->graph;
+    frame fr = {.eg = s->main, .planned = true};
+    size_t n_taken = 0;
+    ol_status st = run_main(s, inputs, &fr, err);
     for (size_t i = 0; i < g->n_outputs && st == OL_OK; i++, n_taken++)
         st = ol_exec_take_output(&fr, g->outputs[i]->id, &outputs[i], err);
     if (st != OL_OK)
@@ -204,6 +212,38 @@ ol_status ol_session_run(ol_session *s, const ol_ktensor *inputs, ol_ktensor *ou
         }
     ol_exec_frame_release_all(&fr);
     free(fr.slots);
+    if (st == OL_OK)
+        replan(s);
+    return st;
+}
+
+ol_status ol_session_run_borrowed(ol_session *s, const ol_ktensor *inputs, ol_session_output_fn use,
+                                  void *user, ol_error *err)
+{
+    const ol_graph *g = s->model->graph;
+    frame fr = {.eg = s->main, .planned = true, .borrow_outputs = true};
+    ol_ktensor *outputs = calloc(g->n_outputs + 1, sizeof *outputs);
+    ol_status st = outputs ? run_main(s, inputs, &fr, err) : ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < g->n_outputs && st == OL_OK; i++) {
+        const slot_rt *slot = &fr.slots[g->outputs[i]->id];
+        if (!slot->set)
+            st = ol_fail(err, OL_ERR_INVALID, "output '%s' was not computed", g->outputs[i]->name);
+        else
+            outputs[i] = slot->t;
+    }
+    if (st == OL_OK)
+        st = use(user, outputs, err);
+    /* Whatever the run still holds (the outputs, and storage they view) was alive up to its end:
+     * the plan must not give those bytes to anything else. */
+    for (size_t k = 0; fr.slots && k < s->main->n_slots; k++) {
+        const slot_rt *slot = &fr.slots[k];
+        if (slot->set && slot->st && (slot->st->kind == STORAGE_HEAP || slot->st->kind == STORAGE_ARENA) &&
+            slot->st->plan_index < s->plan.n_recording)
+            s->plan.recording[slot->st->plan_index].last = s->current_step;
+    }
+    ol_exec_frame_release_all(&fr);
+    free(fr.slots);
+    free(outputs);
     if (st == OL_OK)
         replan(s);
     return st;

@@ -36,6 +36,14 @@ const ol_value *ol_session_output(const ol_session *session, size_t i);
 ol_status ol_session_run(ol_session *session, const ol_ktensor *inputs, ol_ktensor *outputs,
                          ol_error *err);
 
+/* Runs the graph like ol_session_run, but lends the outputs to `use` instead of handing them over:
+ * outputs[i] points into the session's memory, valid only during the call, and never copied. Outputs
+ * are planned in the activation arena like every other value, so repeated runs (calibration over a
+ * data set) neither allocate nor copy them. `use` returns OL_OK or fails with err. */
+typedef ol_status (*ol_session_output_fn)(void *user, const ol_ktensor *outputs, ol_error *err);
+ol_status ol_session_run_borrowed(ol_session *session, const ol_ktensor *inputs, ol_session_output_fn use,
+                                  void *user, ol_error *err);
+
 typedef struct ol_op_time {
     const char *op_type;
     double total_ms;

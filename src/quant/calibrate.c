@@ -75,32 +75,56 @@ static ol_status prepare_copy(const ol_model *model, const char *const *names, s
     return st;
 }
 
-static ol_status observe(const ol_ktensor *t, const char *name, ol_histogram *h, ol_error *err)
+static ol_status check_float(const ol_ktensor *t, const char *name, ol_error *err)
 {
     if (t->dtype != OL_FLOAT)
         return ol_fail(err, OL_ERR_UNSUPPORTED, "calibration: tensor '%s' is %s, not float32", name,
                        ol_dtype_name(t->dtype));
-    ol_histogram_add(h, t->data, (size_t)ol_ktensor_numel(t));
     return OL_OK;
 }
 
-/* One batch: run, observe, free. */
+static const ol_ktensor *observed(const ol_ktensor *fed, const ol_ktensor *outputs, const source *sources,
+                                  size_t k)
+{
+    return sources[k].input != NONE ? &fed[sources[k].input] : &outputs[sources[k].output];
+}
+
+/* What one batch's observation needs besides the run's outputs. */
+typedef struct batch_view {
+    const ol_ktensor *fed;
+    const char *const *names;
+    const source *sources;
+    size_t n;
+    ol_histogram *observers;
+} batch_view;
+
+/* Feeds the observed tensors of one run, lent by the session, to their observers. */
+static ol_status observe_outputs(void *user, const ol_ktensor *outputs, ol_error *err)
+{
+    const batch_view *b = user;
+    ol_status st = OL_OK;
+    for (size_t k = 0; st == OL_OK && k < b->n; k++)
+        st = check_float(observed(b->fed, outputs, b->sources, k), b->names[k], err);
+    /* Each tensor has its own observer, so the tensors are observed in parallel; each observer
+     * still sees the batches in order, so the result does not depend on the thread count. */
+#pragma omp parallel for schedule(dynamic, 1) if (st == OL_OK && b->n > 1)
+    for (size_t k = 0; k < b->n; k++) {
+        const ol_ktensor *t = observed(b->fed, outputs, b->sources, k);
+        if (st == OL_OK)
+            ol_histogram_add(&b->observers[k], t->data, (size_t)ol_ktensor_numel(t));
+    }
+    return st;
+}
+
+/* One batch: run and observe; the observed tensors stay in the session's memory. */
 static ol_status run_batch(ol_session *session, const ol_graph *g, ol_ktensor *fed, ol_ktensor *feed,
-                           ol_ktensor *outputs, const char *const *names, const source *sources,
-                           size_t n, ol_histogram *observers, ol_error *err)
+                           const char *const *names, const source *sources, size_t n, ol_histogram *observers,
+                           ol_error *err)
 {
     for (size_t i = 0, k = 0; i < g->n_inputs; i++)
         feed[i] = g->inputs[i]->constant ? (ol_ktensor){0} : fed[k++];
-    ol_status st = ol_session_run(session, feed, outputs, err);
-    for (size_t k = 0; st == OL_OK && k < n; k++) {
-        const ol_ktensor *t = sources[k].input != NONE ? &fed[sources[k].input] : &outputs[sources[k].output];
-        st = observe(t, names[k], &observers[k], err);
-    }
-    for (size_t o = 0; o < g->n_outputs; o++) {   /* none are held when the run failed */
-        free(outputs[o].data);
-        outputs[o].data = NULL;
-    }
-    return st;
+    batch_view view = {.fed = fed, .names = names, .sources = sources, .n = n, .observers = observers};
+    return ol_session_run_borrowed(session, feed, observe_outputs, &view, err);
 }
 
 ol_status ol_calibrate(const ol_model *model, ol_dataset *data, const char *const *names, size_t n,
@@ -110,7 +134,7 @@ ol_status ol_calibrate(const ol_model *model, ol_dataset *data, const char *cons
     ol_model *copy = NULL;
     ol_session *session = NULL;
     source *sources = calloc(n + 1, sizeof *sources);
-    ol_ktensor *fed = NULL, *feed = NULL, *outputs = NULL;
+    ol_ktensor *fed = NULL, *feed = NULL;
     size_t done = 0, total = ol_dataset_size(data);
     ol_status st = sources ? prepare_copy(model, names, n, &copy, sources, err)
                            : ol_fail(err, OL_ERR_NOMEM, "out of memory");
@@ -118,8 +142,7 @@ ol_status ol_calibrate(const ol_model *model, ol_dataset *data, const char *cons
     if (st == OL_OK) {
         fed = calloc(g->n_inputs + 1, sizeof *fed);
         feed = calloc(g->n_inputs + 1, sizeof *feed);
-        outputs = calloc(g->n_outputs + 1, sizeof *outputs);
-        if (!fed || !feed || !outputs)
+        if (!fed || !feed)
             st = ol_fail(err, OL_ERR_NOMEM, "out of memory");
     }
     if (st == OL_OK)
@@ -129,7 +152,7 @@ ol_status ol_calibrate(const ol_model *model, ol_dataset *data, const char *cons
         size_t got = 0;
         if ((st = ol_dataset_next(data, batch, fed, NULL, &got, err)) != OL_OK || got == 0)
             break;
-        st = run_batch(session, g, fed, feed, outputs, names, sources, n, observers, err);
+        st = run_batch(session, g, fed, feed, names, sources, n, observers, err);
         for (size_t i = 0; i < g->n_inputs; i++) {
             free(fed[i].data);
             fed[i].data = NULL;
@@ -147,6 +170,5 @@ ol_status ol_calibrate(const ol_model *model, ol_dataset *data, const char *cons
     free(sources);
     free(fed);
     free(feed);
-    free(outputs);
     return st;
 }

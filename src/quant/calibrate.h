@@ -2,7 +2,9 @@
  * of the tensors to observe into their histograms (histogram.h).
  *
  * The model is not touched: a private copy lists the observed values among its graph outputs,
- * which the executor then materializes (and never fuses away), and runs batch by batch. Memory is
+ * which the executor then materializes (and never fuses away), and runs batch by batch, lending
+ * them from its arena (ol_session_run_borrowed): nothing is copied or allocated per batch once the
+ * first has planned the arena. The observers of different tensors are fed in parallel. Memory is
  * the copy, one batch of inputs and observed tensors, and the fixed-size histograms: it does not
  * grow with the number of samples. */
 #ifndef OL_QUANT_CALIBRATE_H

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels/cpu_clones.h"
+
 ol_status ol_histogram_init(ol_histogram *h, size_t n_bins, ol_error *err)
 {
     *h = (ol_histogram){.n_bins = n_bins, .min = INFINITY, .max = -INFINITY};
@@ -42,21 +44,64 @@ static void grow(ol_histogram *h, double lo, double hi)
     }
 }
 
+/* Extremes and counts of one tensor's values. Calibration runs this over every observed activation
+ * of every sample, and the plain double loop took 16% of squeezenet's whole quantization: this one
+ * keeps 16 lanes of float minima/maxima and counts, which the compiler turns into vector
+ * min/max (OL_CPU_CLONES picks AVX-512 or AVX2 where present). Counts are flushed every
+ * SCAN_CHUNK values so the 32-bit lanes never overflow. */
+#define SCAN_LANES 16
+#define SCAN_CHUNK ((size_t)1 << 24)
+
+typedef struct scan_result {
+    float lo, hi;
+    size_t finite, zeros;
+} scan_result;
+
+OL_CPU_CLONES static void scan_chunk(const float *values, size_t n, scan_result *out)
+{
+    float lo[SCAN_LANES], hi[SCAN_LANES];
+    uint32_t finite[SCAN_LANES], zeros[SCAN_LANES];
+    for (int j = 0; j < SCAN_LANES; j++) {
+        lo[j] = INFINITY;
+        hi[j] = -INFINITY;
+        finite[j] = zeros[j] = 0;
+    }
+    size_t i = 0;
+    for (; i + SCAN_LANES <= n; i += SCAN_LANES) {
+        for (int j = 0; j < SCAN_LANES; j++) {
+            float x = values[i + j];
+            uint32_t f = fabsf(x) <= FLT_MAX;   /* false for NaN and infinities */
+            finite[j] += f;
+            zeros[j] += x == 0.0f;
+            float xl = f ? x : INFINITY, xh = f ? x : -INFINITY;
+            lo[j] = xl < lo[j] ? xl : lo[j];
+            hi[j] = xh > hi[j] ? xh : hi[j];
+        }
+    }
+    for (; i < n; i++) {
+        float x = values[i];
+        if (!(fabsf(x) <= FLT_MAX))
+            continue;
+        finite[0]++;
+        zeros[0] += x == 0.0f;
+        lo[0] = x < lo[0] ? x : lo[0];
+        hi[0] = x > hi[0] ? x : hi[0];
+    }
+    for (int j = 0; j < SCAN_LANES; j++) {
+        out->lo = lo[j] < out->lo ? lo[j] : out->lo;
+        out->hi = hi[j] > out->hi ? hi[j] : out->hi;
+        out->finite += finite[j];
+        out->zeros += zeros[j];
+    }
+}
+
 void ol_histogram_add(ol_histogram *h, const float *values, size_t n)
 {
-    double lo = INFINITY, hi = -INFINITY;
-    size_t finite = 0, zeros = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = values[i];
-        if (!isfinite(x))
-            continue;
-        finite++;
-        zeros += x == 0;
-        if (x < lo)
-            lo = x;
-        if (x > hi)
-            hi = x;
-    }
+    scan_result scan = {.lo = INFINITY, .hi = -INFINITY};
+    for (size_t at = 0; at < n; at += SCAN_CHUNK)
+        scan_chunk(values + at, n - at < SCAN_CHUNK ? n - at : SCAN_CHUNK, &scan);
+    double lo = scan.lo, hi = scan.hi;
+    size_t finite = scan.finite, zeros = scan.zeros;
     h->non_finite += n - finite;
     if (!finite)
         return;

@@ -64,6 +64,44 @@ Test(quant_histogram, minmax_is_exact_and_skips_non_finite)
     ol_histogram_clear(&h);
 }
 
+/* The same over a long array, whose values go through the vector lanes and the tail: each lane
+ * meets NaN, infinities and zeros, and the extremes sit in different lanes and in the tail. */
+Test(quant_histogram, minmax_of_a_long_array_matches_a_plain_scan)
+{
+    enum { N = 16 * 1000 + 7 };
+    float *x = malloc(N * sizeof *x);
+    cr_assert(x);
+    normals(x, N - 1, 11);
+    x[N - 1] = 0.25f;
+    for (size_t i = 0; i < N; i += 37)
+        x[i] = (i / 37) % 3 == 0 ? NAN : (i / 37) % 3 == 1 ? INFINITY : -INFINITY;
+    for (size_t i = 5; i < N; i += 41)
+        x[i] = 0.0f;
+    x[1234] = -99.5f;   /* lane 2 */
+    x[N - 3] = 77.25f;  /* the tail */
+    double lo = INFINITY, hi = -INFINITY;
+    uint64_t finite = 0, zeros = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (!isfinite(x[i]))
+            continue;
+        finite++;
+        zeros += x[i] == 0.0f;
+        lo = fmin(lo, x[i]);
+        hi = fmax(hi, x[i]);
+    }
+    ol_histogram h = make(0);
+    ol_histogram_add(&h, x, N);
+    cr_expect_eq(h.min, -99.5);
+    cr_expect_eq(h.max, 77.25);
+    cr_expect_eq(h.min, lo);
+    cr_expect_eq(h.max, hi);
+    cr_expect_eq(h.total, finite);
+    cr_expect_eq(h.zeros, zeros);
+    cr_expect_eq(h.non_finite, N - finite);
+    ol_histogram_clear(&h);
+    free(x);
+}
+
 /* 4 bins. {0.5, 1.5, 2.5, 3.5}: grid lo 0.5, width 0.75, positions 0, 1.33, 2.67, 4 (the top edge,
  * last bin): counts {1, 1, 1, 1}. Then 6.5 doubles the width to the right (range [0.5, 6.5]):
  * pairs merge to {2, 2, 0, 0} and 6.5 lands on the top edge: {2, 2, 0, 1}. Then -5.5 doubles it
