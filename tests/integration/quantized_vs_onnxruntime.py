@@ -14,6 +14,15 @@ On the same quantized model and inputs:
   - `onnx-lite run --no-qdq-lowering` (the float QDQ path) is reported, and on small_cnn (two
     layers) must be within one step too; in the deep random-weight zoo models a rounding flip in
     an early float layer grows through the network, so there it is reported only.
+onnx-lite's own static quantization: `-p quantize` (QDQ) and `-p 'quantize{format=qoperator}'` on
+small_cnn, the Fashion-MNIST teacher, resnet18-op13 and mobilenet_v2-op13, calibrated on the same
+seeded random batches (as .npy files): onnx.checker accepts both; `onnx-lite bench --profile` shows
+the executor running integer kernels (QLinearConv/QLinearMatMul/...Integer) and no float Conv;
+`onnx-lite run` on each matches onnxruntime on the same model within one quantization step. An
+output that comes out of a DequantizeLinear has that DequantizeLinear's scale as its step; the
+pass leaves the last layer's output float (onnxruntime's QGemm/QLinearConv with a float output),
+and there the step is what one step of every input of that layer moves an output by at most:
+input scale x the largest sum of |weight| over an output's inputs.
 Dynamic: `quantize-dynamic` on bert_encoder: onnx.checker, onnxruntime runs it, file at most 0.3x,
 the error against the float model in onnxruntime reported; the output is float, so the measure
 is the quantization error itself: onnx-lite and onnxruntime on the quantized model may differ by
@@ -41,6 +50,9 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ZOO = os.path.join(REPO, "tests", "fixtures", "zoo")
 STATIC = [os.path.join(REPO, "tests", "fixtures", "small_cnn.onnx"),
           os.path.join(ZOO, "resnet18-op13.onnx"), os.path.join(ZOO, "mobilenet_v2-op13.onnx")]
+OURS = [os.path.join(REPO, "tests", "fixtures", "small_cnn.onnx"),
+        os.path.join(REPO, "tests", "fixtures", "fashion_mnist_teacher.onnx"),
+        os.path.join(ZOO, "resnet18-op13.onnx"), os.path.join(ZOO, "mobilenet_v2-op13.onnx")]
 BERT = os.path.join(ZOO, "bert_encoder.onnx")
 FLOAT16 = [os.path.join(ZOO, "resnet18-op13.onnx"), os.path.join(ZOO, "mobilenet_v2-op13.onnx"), BERT]
 FLOAT16_TOLERANCE = 0.03
@@ -158,6 +170,81 @@ def check_static(binary, src, tmp, failures):
           f"QOperator {os.path.getsize(qop) / os.path.getsize(src):.3f}x of the float file")
 
 
+def dequantized(consts, dq):
+    """The float values of a DequantizeLinear of constants."""
+    q = consts[dq.input[0]].astype(np.float64)
+    scale = consts[dq.input[1]].astype(np.float64)
+    zp = consts[dq.input[2]].astype(np.float64) if len(dq.input) > 2 and dq.input[2] else np.zeros_like(scale)
+    axis = next((a.i for a in dq.attribute if a.name == "axis"), 1)
+    if scale.ndim == 1 and scale.size > 1:
+        shape = [1] * q.ndim
+        shape[axis] = scale.size
+        scale, zp = scale.reshape(shape), zp.reshape(shape)
+    return (q - zp) * scale
+
+
+def output_steps(model):
+    """One quantization step of each graph output (see the docstring)."""
+    consts = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    producer = {o: n for n in model.graph.node for o in n.output}
+    steps_ = {}
+    for vi in model.graph.output:
+        n = producer.get(vi.name)
+        if n is not None and n.op_type == "DequantizeLinear" and n.input[1] in consts:
+            steps_[vi.name] = float(np.max(consts[n.input[1]]))
+            continue
+        if n is None or n.op_type not in ("Gemm", "MatMul", "Conv"):
+            raise RuntimeError(f"output {vi.name} is neither dequantized nor a quantized layer's float output")
+        x_dq, w_dq = producer.get(n.input[0]), producer.get(n.input[1])
+        if not (x_dq and w_dq and x_dq.op_type == w_dq.op_type == "DequantizeLinear"):
+            raise RuntimeError(f"output {vi.name}: {n.op_type} '{n.name}' does not read quantized values")
+        w = np.abs(dequantized(consts, w_dq))
+        attrs = {a.name: a.i for a in n.attribute}
+        if n.op_type == "Conv" or (n.op_type == "Gemm" and attrs.get("transB", 0)):
+            per_output = w.reshape(w.shape[0], -1).sum(axis=1)
+        else:
+            per_output = w.sum(axis=0)
+        steps_[vi.name] = float(np.max(consts[x_dq.input[1]])) * float(np.max(per_output))
+    return steps_
+
+
+def check_ours(binary, src, tmp, failures):
+    """onnx-lite's own QDQ and QOperator outputs, run by onnx-lite and by onnxruntime."""
+    name = os.path.splitext(os.path.basename(src))[0]
+    float_model = onnx.load(src)
+    data = os.path.join(tmp, name + ".calibration")
+    os.makedirs(data, exist_ok=True)
+    for i in range(4):
+        np.save(os.path.join(data, f"sample_{i}.npy"), next(iter(make_inputs(float_model, 1, 100 + i).values())))
+    qdq = os.path.join(tmp, name + ".ours.qdq.onnx")
+    qop = os.path.join(tmp, name + ".ours.qop.onnx")
+    for dst, pipeline in ((qdq, "quantize"), (qop, "quantize{format=qoperator}")):
+        r = subprocess.run([binary, "optimize", src, "-o", dst, "-p", pipeline, "--data", data],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            failures.append(f"{name}: onnx-lite optimize -p {pipeline} failed: {r.stderr.strip()[-300:]}")
+            return
+        onnx.checker.check_model(onnx.load(dst), full_check=True)
+        r = subprocess.run([binary, "bench", dst, "--runs", "1", "--warmup", "0", "--profile"],
+                           capture_output=True, text=True)
+        kernels = {line.split()[0] for line in r.stdout.splitlines() if line.split()}
+        if r.returncode != 0 or not kernels & INTEGER_OPS or "Conv" in kernels or any(k.startswith("Conv+") for k in kernels):
+            failures.append(f"{name} {pipeline}: onnx-lite's executor did not run it on integer kernels "
+                            f"(profile: {sorted(kernels & (INTEGER_OPS | {'Conv'}))}; exit {r.returncode})")
+    tolerance = output_steps(onnx.load(qdq))
+    feeds = make_inputs(float_model, 1, 1)
+    for what, path in (("QDQ", qdq), ("QOperator", qop)):
+        names, ref = ort_run(path, feeds)
+        got = ours_run(binary, path, feeds, names, tmp)
+        worst = max(steps(g, r, tolerance[n]) for n, g, r in zip(names, got, ref))
+        largest = max(float(np.max(np.abs(r))) for r in ref)
+        verdict = "ok  " if worst <= 1 + 1e-6 else "FAIL"
+        print(f"{verdict} {name}: onnx-lite's {what} model, onnx-lite vs onnxruntime: {worst:.3f} steps "
+              f"(step {min(tolerance.values()):.3g}, output magnitude up to {largest:.3g})")
+        if verdict == "FAIL":
+            failures.append(f"{name}: onnx-lite's {what} model differs by {worst:.2f} quantization steps")
+
+
 def check_dynamic(binary, tmp, failures):
     dyn = os.path.join(tmp, "bert_encoder.dynamic.onnx")
     optimize(binary, BERT, dyn, "quantize-dynamic")
@@ -206,7 +293,7 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--keep", help="write the models here instead of a temporary folder")
     args = ap.parse_args()
-    if not all(os.path.exists(p) for p in STATIC + FLOAT16):
+    if not all(os.path.exists(p) for p in STATIC + OURS + FLOAT16):
         print("fixture zoo not generated (scripts/export-fixtures): skipped")
         return 77
     binary = os.path.abspath(args.binary)
@@ -216,6 +303,8 @@ def main():
         os.makedirs(tmp, exist_ok=True)
         for src in STATIC:
             check_static(binary, src, tmp, failures)
+        for src in OURS:
+            check_ours(binary, src, tmp, failures)
         check_dynamic(binary, tmp, failures)
         for src in FLOAT16:
             check_float16(binary, src, tmp, failures)
