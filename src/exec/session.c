@@ -297,7 +297,8 @@ static int by_time_desc(const void *a, const void *b)
 
 void ol_session_get_stats(const ol_session *s, ol_session_stats *stats)
 {
-    qsort(s->op_times, s->n_op_times, sizeof *s->op_times, by_time_desc);
+    if (s->n_op_times)   /* op_times is NULL without profiling, which qsort may not be given */
+        qsort(s->op_times, s->n_op_times, sizeof *s->op_times, by_time_desc);
     *stats = (ol_session_stats){
         .arena_bytes = s->plan.arena_size,
         .activation_bytes = s->plan.activation_bytes,
