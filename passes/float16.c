@@ -13,8 +13,22 @@
  * Both are counted in the pass notes. Every float32 activation entering float16 (a graph input,
  * the result of a node kept in float32, which may well be large when it read such a constant)
  * goes through a Clip to +-65504 before its Cast, so the conversion itself never makes an
- * infinity; what float16 arithmetic computes beyond its range at run time is the model's
- * business.
+ * infinity.
+ *
+ * What a float16 node computes is checked on data when `optimize` has a data set (--data, the
+ * first --calibration-samples samples): the float32 model runs over them first (ol_calibrate, the
+ * observers keeping only min and max), and a node whose output's observed magnitude exceeds
+ * 65504 / activation-headroom stays float32, with the usual Casts around it (its float16 readers
+ * get its result through the Clip and Cast above: a mask's -1e9 enters float16 as -65504). The
+ * headroom (2 by default: one binade) is there because the samples are not every input the model
+ * will see: an activation that reached 40000 on them may well reach 70000 on another. Not
+ * guaranteed even then: values outside what the samples produce beyond that margin, and what a
+ * node computes inside itself (a MatMul's partial sums, a LayerNorm's sum of squares): only node
+ * outputs are observed. A float16 node reading a value beyond the range reads it clipped, which is
+ * finite but exact only where the size past 65504 does not matter (a mask before a Softmax, not a
+ * large value scaled back down). Without a data set, activations are not checked (the notes say
+ * so), and float16 arithmetic beyond the range gives infinities as it would in any float16
+ * runtime.
  *
  * What stays float32, and why:
  *  - ops onnxruntime's CPU provider does not load or run in float16 even with its automatic
@@ -41,18 +55,24 @@
 #include "kernels/ktensor.h"
 #include "pass/builtin_passes.h"
 #include "pass/context.h"
+#include "pass/text.h"
 #include "pass_tensor.h"
 #include "pass_util.h"
+#include "quant/calibrate.h"
 
 #define HALF_MAX 65504.0f
 #define HALF_OVERFLOW 65520.0f                          /* the first magnitude that rounds to infinity */
 #define HALF_MIN_SUBNORMAL 5.9604644775390625e-08f      /* 2^-24 */
+#define NAMES_IN_NOTE 3          /* nodes named in the note on nodes kept for their range */
 
 static const ol_pass_option OPTIONS[] = {
     {.name = "keep-io-float32", .type = OL_OPTION_BOOL, .default_value = "true",
      .help = "graph inputs and outputs stay float32 (Casts at the boundary)"},
     {.name = "out-of-range", .type = OL_OPTION_ENUM, .default_value = "keep", .choices = "keep|clamp",
      .help = "constants beyond +-65504: keep them (and their readers) in float32, or clamp them"},
+    {.name = "activation-headroom", .type = OL_OPTION_FLOAT, .default_value = "2",
+     .help = "with --data: a node whose output reached beyond 65504 / this on the samples stays float32 "
+             "(at least 1)"},
     {.name = "exclude-nodes", .type = OL_OPTION_STRING, .default_value = "",
      .help = "names of nodes kept in float32, ';'-separated"},
     {.name = "exclude-ops", .type = OL_OPTION_STRING, .default_value = "",
@@ -106,10 +126,17 @@ typedef struct f16_ctx {
     ol_value *bounds[2];   /* -65504 and 65504 for the Clips before Casts to float16 */
     size_t n_nodes;        /* graph->nodes before the rewrite */
     bool *converts;        /* by node index */
+    ol_pass_context *context;   /* may be NULL */
+    double headroom;
     /* for the notes */
     size_t n_converted, n_kept;   /* nodes with float32 inputs or outputs, converted or not */
     size_t n_clamped, n_raised, n_constants_kept, n_casts;
     size_t float_bytes, half_bytes;
+    size_t range_samples;         /* samples the activations were checked on; 0: not checked */
+    size_t n_range_kept;          /* nodes kept float32 for their observed range */
+    size_t n_range_checked;       /* observed outputs of nodes that convert */
+    double largest_converted;     /* the largest magnitude a converted node's output reached */
+    ol_text range_kept;           /* the first NAMES_IN_NOTE of them, for the note */
 } f16_ctx;
 
 static bool keeps_float32(const ol_node *node)
@@ -247,9 +274,97 @@ static bool constant_converts(f16_ctx *c, const ol_value *v, const bool *convert
     return wanted;
 }
 
+/* ---- checking activations on data ---- */
+
+static void range_progress(void *user, size_t done, size_t total)
+{
+    ol_pass_context_progress(user, "float16: checking activation ranges", done, total);
+}
+
+/* Runs the float32 model over the data set, observing the float32 outputs of the nodes decided to
+ * convert, and keeps in float32 those whose outputs went beyond HALF_MAX / headroom. */
+static ol_status check_ranges(f16_ctx *c, ol_error *err)
+{
+    ol_graph *g = c->graph;
+    const char **names = calloc(g->n_values + 1, sizeof *names);
+    size_t *owner = calloc(g->n_values + 1, sizeof *owner);   /* node index of each observed output */
+    if (!names || !owner) {
+        free(names);
+        free(owner);
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory in float16");
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_nodes; i++) {
+        const ol_node *node = g->nodes[i];
+        for (size_t o = 0; c->converts[i] && o < node->n_outputs; o++) {
+            const ol_value *v = node->outputs[o];
+            if (v && v->type.elem == OL_FLOAT && output_converts(node, o) && !v->constant && v->name && *v->name &&
+                n < g->n_values) {
+                names[n] = v->name;
+                owner[n++] = i;
+            }
+        }
+    }
+    ol_dataset *data = NULL;
+    ol_histogram *observers = n ? calloc(n, sizeof *observers) : NULL;
+    ol_status st = OL_OK;
+    if (n && !observers)
+        st = ol_fail(err, OL_ERR_NOMEM, "out of memory in float16");
+    if (st == OL_OK && n)
+        st = ol_pass_context_open_calibration_data(c->context, g, &data, err);
+    for (size_t k = 0; k < n && st == OL_OK; k++)
+        st = ol_histogram_init(&observers[k], 0, err);   /* min and max are all it needs */
+    if (st == OL_OK && n) {
+        ol_calibration_options options = {
+            .batch = ol_calibration_batch(g->model, names, n, OL_CALIBRATION_BUDGET_BYTES),
+            .threads = c->context->threads,
+            .progress = range_progress,
+            .progress_user = c->context,
+        };
+        st = ol_calibrate(g->model, data, names, n, &options, observers, &c->range_samples, err);
+        ol_pass_context_progress_done(c->context);
+        if (st == OL_OK && c->range_samples == 0)
+            st = ol_fail(err, OL_ERR_INVALID, "data set '%s' has no samples", c->context->data.path);
+    }
+    double limit = HALF_MAX / c->headroom;
+    for (size_t k = 0; k < n && st == OL_OK; k++) {
+        double largest = fmax(fabs(observers[k].min), fabs(observers[k].max));
+        if (observers[k].total == 0 || !c->converts[owner[k]] || largest <= limit)
+            continue;
+        const ol_node *node = g->nodes[owner[k]];
+        c->converts[owner[k]] = false;
+        if (c->n_range_kept++ < NAMES_IN_NOTE)
+            ol_text_appendf(&c->range_kept, "%s'%s' (%s, %.3g)", c->n_range_kept > 1 ? ", " : "",
+                            node->name && *node->name ? node->name : names[k], node->op_type, largest);
+    }
+    /* For the note, once every node is settled (a node may have several outputs). */
+    for (size_t k = 0; k < n && st == OL_OK; k++)
+        if (observers[k].total && c->converts[owner[k]]) {
+            c->largest_converted =
+                fmax(c->largest_converted, fmax(fabs(observers[k].min), fabs(observers[k].max)));
+            c->n_range_checked++;
+        }
+    if (st != OL_OK)
+        ol_error_prefix(err, "checking activation ranges on --data: ");
+    for (size_t k = 0; observers && k < n; k++)
+        ol_histogram_clear(&observers[k]);
+    free(observers);
+    ol_dataset_close(data);
+    free(names);
+    free(owner);
+    return st;
+}
+
 static ol_status decide(f16_ctx *c, ol_error *err)
 {
     ol_graph *g = c->graph;
+    for (size_t i = 0; i < c->n_nodes; i++)
+        c->converts[i] = !g->nodes[i]->erased && node_converts(c, g->nodes[i]);
+    if (c->context && c->context->data.path) {
+        ol_status st = check_ranges(c, err);
+        if (st != OL_OK)
+            return st;
+    }
     uint32_t max_node_id = 0;
     for (size_t i = 0; i < c->n_nodes; i++)
         max_node_id = g->nodes[i]->id > max_node_id ? g->nodes[i]->id : max_node_id;
@@ -258,7 +373,6 @@ static ol_status decide(f16_ctx *c, ol_error *err)
         return ol_fail(err, OL_ERR_NOMEM, "out of memory in float16");
     for (size_t i = 0; i < c->n_nodes; i++) {
         ol_node *node = g->nodes[i];
-        c->converts[i] = !node->erased && node_converts(c, node);
         by_id[node->id] = c->converts[i];
         if (!c->converts[i] && !node->erased && !pass_is_op(node, "Constant")) {
             bool touches_float = false;
@@ -491,9 +605,9 @@ static ol_status rewrite(f16_ctx *c, ol_error *err)
     return st;
 }
 
-static void notes(const f16_ctx *c, const ol_option_values *options)
+static void notes(const f16_ctx *c)
 {
-    ol_pass_context *context = ol_pass_context_of(options);
+    ol_pass_context *context = c->context;
     if (!context)
         return;
     ol_pass_context_note(context, OL_NOTE_INFO,
@@ -511,6 +625,21 @@ static void notes(const f16_ctx *c, const ol_option_values *options)
                              "%zu non-zero constant values below float16's smallest subnormal were raised to "
                              "+-2^-24 rather than flushed to 0 (epsilons stay non-zero)",
                              c->n_raised);
+    if (!context->data.path)
+        ol_pass_context_note(context, OL_NOTE_INFO,
+                             "activations were not range-checked (a node computing beyond +-65504 in float16 "
+                             "gives infinities): --data checks them on samples");
+    else if (c->n_range_checked)
+        ol_pass_context_note(context, OL_NOTE_INFO,
+                             "activations checked on %zu samples of --data: largest output of a float16 node "
+                             "%.3g (limit 65504 / activation-headroom %g)",
+                             c->range_samples, c->largest_converted, c->headroom);
+    if (c->n_range_kept)
+        ol_pass_context_note(context, OL_NOTE_WARNING,
+                             "%zu nodes kept in float32: their outputs went beyond 65504 / activation-headroom "
+                             "%g on the samples of --data: %s%s", c->n_range_kept, c->headroom,
+                             c->range_kept.data ? c->range_kept.data : "",
+                             c->n_range_kept > NAMES_IN_NOTE ? ", ..." : "");
 }
 
 static ol_status run_float16(ol_model *model, const ol_option_values *options, bool *changed, ol_error *err)
@@ -528,7 +657,12 @@ static ol_status run_float16(ol_model *model, const ol_option_values *options, b
                  .exclude_nodes = ol_option_string(options, "exclude-nodes"),
                  .exclude_ops = ol_option_string(options, "exclude-ops"),
                  .n_ids = g->next_value_id,
-                 .n_nodes = g->n_nodes};
+                 .n_nodes = g->n_nodes,
+                 .context = ol_pass_context_of(options),
+                 .headroom = ol_option_float(options, "activation-headroom")};
+    if (!(c.headroom >= 1) || !isfinite(c.headroom))
+        return ol_fail(err, OL_ERR_ARG, "activation-headroom must be a finite factor of at least 1, got %g",
+                       c.headroom);
     for (const char *p = c.exclude_nodes; p && *p;) {
         const char *end = strchr(p, ';');
         size_t n = end ? (size_t)(end - p) : strlen(p);
@@ -554,7 +688,8 @@ static ol_status run_float16(ol_model *model, const ol_option_values *options, b
         st = ol_graph_toposort(g, err);
     *changed = c.n_converted > 0 || c.float_bytes > 0 || c.n_casts > 0;
     if (st == OL_OK)
-        notes(&c, options);
+        notes(&c);
+    ol_text_clear(&c.range_kept);
     free(c.half);
     free(c.to_half);
     free(c.to_float);
@@ -565,7 +700,8 @@ static ol_status run_float16(ol_model *model, const ol_option_values *options, b
 const ol_pass_def ol_pass_float16 = {
     OL_PASS_DEF_VERSION,
     .name = "float16",
-    .description = "weights and compute in float16, never overflowing (inputs/outputs optionally kept float32)",
+    .description = "weights and compute in float16, never overflowing (activations checked on --data; "
+                   "inputs/outputs optionally kept float32)",
     .options = OPTIONS,
     .n_options = sizeof OPTIONS / sizeof *OPTIONS,
     .flags = OL_PASS_NEEDS_SHAPES,

@@ -29,12 +29,6 @@
 #include "quant/qdq_lower.h"
 #include "quantize.h"
 
-/* Observed tensors of one calibration run stay within this (batch size chosen to fit). Small
- * batches calibrate faster: the observed tensors stay in the session's arena, which later batches
- * reuse while it is warm in cache and mapped (squeezenet, 32 samples: batches of 16 under a 256 MiB
- * budget took 0.67 s, batches of 1 under this one 0.39 s; the teacher, 256 samples, is the same
- * either way). */
-#define CALIBRATION_BUDGET_BYTES (8u << 20)
 #define REQUIRED_OPSET 13
 
 static const ol_pass_option OPTIONS[] = {
@@ -283,18 +277,7 @@ static ol_status observed_names(const qz_plan *plan, bool subsets, const char **
 
 static ol_status open_data(quantizer *qz, ol_error *err)
 {
-    ol_graph *g = qz->graph;
-    const ol_value **fed = calloc(g->n_inputs + 1, sizeof *fed);
-    if (!fed)
-        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
-    size_t n = 0;
-    for (size_t i = 0; i < g->n_inputs; i++)
-        if (!g->inputs[i]->constant)
-            fed[n++] = g->inputs[i];
-    ol_dataset_options options = qz->context->data;
-    options.limit = qz->context->calibration_samples;
-    ol_status st = ol_dataset_open(&options, fed, n, &qz->data, err);
-    free(fed);
+    ol_status st = ol_pass_context_open_calibration_data(qz->context, qz->graph, &qz->data, err);
     if (st != OL_OK)
         ol_error_prefix(err, "calibration data: ");
     return st;
@@ -311,7 +294,7 @@ static ol_status calibrate(quantizer *qz, const qz_plan *plan, bool subsets, ol_
     size_t bins = qz->options.method == OL_CALIB_MINMAX ? 0 : OL_HISTOGRAM_DEFAULT_BINS;
     for (size_t k = 0; k < n && st == OL_OK; k++)
         st = ol_histogram_init(&hists[k], bins, err);
-    qz->batch = ol_calibration_batch(qz->model, names, n, CALIBRATION_BUDGET_BYTES);
+    qz->batch = ol_calibration_batch(qz->model, names, n, OL_CALIBRATION_BUDGET_BYTES);
     ol_calibration_options options = {
         .batch = qz->batch, .threads = qz->context->threads, .progress = progress, .progress_user = qz->context,
     };

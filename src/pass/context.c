@@ -80,3 +80,20 @@ void ol_pass_context_progress_done(const ol_pass_context *context)
     fputc('\n', stderr);
     fflush(stderr);
 }
+
+ol_status ol_pass_context_open_calibration_data(const ol_pass_context *context, const ol_graph *graph,
+                                                ol_dataset **out, ol_error *err)
+{
+    const ol_value **fed = calloc(graph->n_inputs + 1, sizeof *fed);
+    if (!fed)
+        return ol_fail(err, OL_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < graph->n_inputs; i++)
+        if (!graph->inputs[i]->constant)
+            fed[n++] = graph->inputs[i];
+    ol_dataset_options options = context->data;
+    options.limit = context->calibration_samples;
+    ol_status st = ol_dataset_open(&options, fed, n, out, err);
+    free(fed);
+    return st;
+}

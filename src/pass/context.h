@@ -59,6 +59,12 @@ void ol_pass_notes_free(ol_pass_note *notes, size_t n);
 /* Frees the notes still held. The data set options are borrowed and left alone. */
 void ol_pass_context_clear(ol_pass_context *context);
 
+/* Opens the data set for `graph`'s fed inputs (the inputs that are not initializers), reading at
+ * most calibration_samples samples: what a calibrating pass runs the model over. The context must
+ * have a data set (data.path set). */
+ol_status ol_pass_context_open_calibration_data(const ol_pass_context *context, const ol_graph *graph,
+                                                ol_dataset **out, ol_error *err);
+
 /* A progress bar on stderr, redrawn in place: "label [=====>    ] done/total". Drawn only when
  * context->progress is set; finish() ends the line. Cheap to call for every batch. */
 void ol_pass_context_progress(const ol_pass_context *context, const char *label, size_t done, size_t total);

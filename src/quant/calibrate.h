@@ -31,6 +31,14 @@ ol_status ol_calibrate(const ol_model *model, ol_dataset *data, const char *cons
                        const ol_calibration_options *options, ol_histogram *observers, size_t *samples,
                        ol_error *err);
 
+/* The budget for ol_calibration_batch: observed tensors of one calibration run stay within it.
+ * Smaller batches keep the arena the observed tensors live in warm in cache (squeezenet, 32 samples:
+ * batches of 16 under 256 MiB took 0.67 s, of 1 under 8 MiB 0.39 s), but each batch is a run
+ * with its hundreds of parallel regions, and on a busy machine each region's barrier waits for a
+ * descheduled thread (mobilenet_v2 at load 6: batches of 1 took 21 s instead of 1.5 s). This
+ * budget sits between the two. */
+#define OL_CALIBRATION_BUDGET_BYTES ((size_t)32 << 20)
+
 /* A batch size for calibrating `model` while observing `n` tensors: the fixed first dim of its
  * inputs when they have one, else as many samples as keep the observed tensors of one run within
  * `budget_bytes` (at least 1, at most 64), taking other open dims as 1. */

@@ -8,6 +8,10 @@ with --verify on real inputs (--data) and --report: the verification reads the d
 has the notes, the sizes (gzip too) and the data path, and the canonical pipeline it records gives
 the same bytes again; --calibration-samples bounds the samples read; format=qoperator gives
 QLinearConv that onnxruntime runs; the progress bar is drawn on a terminal and only there.
+float16 with --data on a model built here (x -> Mul 1000 -> Mul 1000 -> y): the Mul whose output
+reaches 1e6 on the samples stays float32 (noted) and onnx-lite and onnxruntime compute y finite;
+without --data the note says activations were not checked and onnx-lite's float16 Mul gives
+infinities (onnxruntime's CPU provider, lacking a float16 Mul, runs it in float32 behind Casts).
 
 usage: quantize_cli.py ONNX_LITE
 Prints one line per check and 'N passed, M failed'.
@@ -49,6 +53,51 @@ def refused(binary, tmp, name, code, expected, *args):
     r = optimize(binary, out, *args)
     check(r.returncode == code and expected in r.stderr and not os.path.exists(out),
           f"{name}: exit {code}, '{expected}', no output", f"exit {r.returncode}, stderr {r.stderr.strip()!r}")
+
+
+def float16_with_data(binary, tmp):
+    from onnx import TensorProto, helper
+
+    src = os.path.join(tmp, "scales.onnx")
+    graph = helper.make_graph(
+        [helper.make_node("Mul", ["x", "k1"], ["a"], name="mul1"), helper.make_node("Mul", ["a", "k2"], ["y"], name="mul2")],
+        "scales", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor("k1", TensorProto.FLOAT, [1], [1000.0]),
+         helper.make_tensor("k2", TensorProto.FLOAT, [1], [1000.0])])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), src)
+    data = os.path.join(tmp, "scales-data")
+    os.mkdir(data)
+    x = np.random.default_rng(1).uniform(-1, 1, (8, 4)).astype(np.float32)
+    x[0, 0] = 1
+    np.save(os.path.join(data, "x.npy"), x)
+
+    def ours(model):
+        out = os.path.join(tmp, "y-" + os.path.basename(model))
+        r = subprocess.run([binary, "run", model, "--input", f"x={os.path.join(data, 'x.npy')}", "--output-dir", out],
+                           capture_output=True, text=True)
+        return np.load(os.path.join(out, "y.npy")) if r.returncode == 0 else None
+
+    checked, plain = os.path.join(tmp, "scales-checked.onnx"), os.path.join(tmp, "scales-plain.onnx")
+    r = subprocess.run([binary, "optimize", src, "-o", checked, "-p", "float16", "--data", data], capture_output=True,
+                       text=True)
+    check(r.returncode == 0 and "1 nodes kept in float32" in r.stdout and "'mul2'" in r.stdout,
+          "float16 --data: the overflowing Mul is kept in float32 and noted", r.stderr.strip() + r.stdout[-400:])
+    y = ours(checked) if r.returncode == 0 else None
+    check(y is not None and np.allclose(y, x * 1e6, rtol=2e-3), "float16 --data: onnx-lite computes y finite",
+          repr(y))
+    try:
+        import onnxruntime as ort
+
+        y = ort.InferenceSession(checked, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        check(np.allclose(y, x * 1e6, rtol=2e-3), "float16 --data: onnxruntime computes y finite", repr(y))
+    except Exception as e:  # noqa: BLE001 - any failure to load or run is what is reported
+        check(False, "float16 --data: onnxruntime computes y finite", str(e))
+    r = subprocess.run([binary, "optimize", src, "-o", plain, "-p", "float16"], capture_output=True, text=True)
+    check(r.returncode == 0 and "activations were not range-checked" in r.stdout,
+          "float16 without --data: the note says activations were not checked", r.stderr.strip() + r.stdout[-400:])
+    y = ours(plain) if r.returncode == 0 else None
+    check(y is not None and np.isinf(y[0, 0]), "float16 without --data: onnx-lite's float16 Mul overflows", repr(y))
 
 
 def main():
@@ -129,6 +178,8 @@ def main():
         text = drawn.decode(errors="replace")
         check(p.returncode == 0 and "\rquantize: calibrating [" in text and "32/32" in text,
               "progress bar on a terminal", repr(text[:300]))
+
+        float16_with_data(binary, tmp)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -1,6 +1,6 @@
 /* float16: which nodes and constants go float16, the Casts at the boundaries (graph inputs and
- * outputs, nodes kept in float32), values beyond float16's range, and closeness to the float32
- * model in the executor. */
+ * outputs, nodes kept in float32), values beyond float16's range (constants, and activations
+ * observed on a data set), and closeness to the float32 model in the executor. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -323,6 +323,120 @@ Test(float16, notes_report_what_was_kept_clamped_and_raised)
     m = masked();
     qt_quantize(m, "float16{out-of-range=clamp}", NULL, &report);
     cr_assert(qt_note(&report, "1 constant values beyond float16's range were clamped"), "no note on the clamp");
+    ol_pipeline_report_clear(&report);
+    ol_model_destroy(m);
+}
+
+/* x[N, 4] -> Mul(k1 = 1000) -> a -> Mul(k2 = 1000) -> y: with x in [-1, 1] y reaches 1e6, which
+ * float16 cannot hold, though no constant is out of its range. */
+static ol_model *two_scales(void)
+{
+    ol_model *model = irb_model();
+    ol_graph *g = model->graph;
+    ol_value *x = pt_input(g, "x", OL_FLOAT, IRB_DIMS(4, 4), (const char *const[]){"N", NULL});
+    ol_value *a = IRB_NODE(g, "Mul", "mul1", "a", x, pt_floats(g, "k1", IRB_DIMS(1), (const float[]){1000}))
+                      ->outputs[0];
+    irb_output(g, IRB_NODE(g, "Mul", "mul2", "y", a, pt_floats(g, "k2", IRB_DIMS(1), (const float[]){1000}))
+                      ->outputs[0]);
+    return model;
+}
+
+/* 8 samples of x[4], uniform in [-scale, scale), the first element of the first one exactly
+ * `scale` (the largest input the samples hold). */
+static qt_data samples_up_to(float scale)
+{
+    float x[32];
+    qt_uniform(x, 32, 7, -scale, scale);
+    x[0] = scale;
+    return qt_data_write(2, (int64_t[]){8, 4}, x, NULL);
+}
+
+static ol_dtype node_output(const ol_model *m, const char *node)
+{
+    return irb_find_node(m->graph, node)->outputs[0]->type.elem;
+}
+
+/* Without data both Muls run in float16 and 1000 * 1000 becomes infinity; with samples that take
+ * mul2 to 1e6, mul2 stays float32 (k2 with it) and the model computes 1e6. */
+Test(float16, activations_beyond_range_on_data_stay_float32)
+{
+    ol_model *plain = two_scales();
+    cr_assert(pt_run(pass, plain, NULL));
+    cr_assert_eq(node_output(plain, "mul1"), OL_FLOAT16);
+    cr_assert_eq(node_output(plain, "mul2"), OL_FLOAT16);
+
+    qt_data data = samples_up_to(1);
+    ol_model *m = two_scales();
+    ol_pipeline_report report;
+    qt_quantize(m, "float16", &data, &report);
+    cr_assert_eq(node_output(m, "mul1"), OL_FLOAT16, "1000 is within float16's range and its headroom");
+    cr_assert_eq(node_output(m, "mul2"), OL_FLOAT, "1e6 is not");
+    cr_assert_eq(elem(m, "k2"), OL_FLOAT, "the constant only mul2 reads stays with it");
+    cr_assert_eq(elem(m, "k1"), OL_FLOAT16);
+    cr_assert(qt_note(&report, "1 nodes kept in float32: their outputs went beyond 65504 / activation-headroom 2"),
+              "no note on the kept node");
+    cr_assert(qt_note(&report, "'mul2' (Mul, 1e+06)"), "the note names the node and what it reached");
+    cr_assert(qt_note(&report, "activations checked on 8 samples of --data: largest output of a float16 node 1e+03"));
+    cr_assert_null(qt_note(&report, "not range-checked"));
+    ol_pipeline_report_clear(&report);
+
+    float x[4] = {1, -1, 0.5f, 0.25f};
+    int64_t dims[] = {1, 4};
+    ol_ktensor overflowed = run_one(plain, x, 2, dims), kept = run_one(m, x, 2, dims);
+    cr_assert(isinf(value_at(&overflowed, 0)), "plain float16 gives %g for 1e6", value_at(&overflowed, 0));
+    for (int i = 0; i < 4; i++)
+        cr_assert(fabs(value_at(&kept, i) - x[i] * 1e6) <= 1e-3 * 1e6, "y[%d] = %g, not %g", i,
+                  value_at(&kept, i), x[i] * 1e6);
+    free(overflowed.data);
+    free(kept.data);
+
+    /* A second run checks again and keeps the same node: nothing changes. */
+    size_t casts = ops(m, "Cast");
+    qt_quantize(m, "float16", &data, &report);
+    cr_assert_eq(node_output(m, "mul2"), OL_FLOAT);
+    cr_assert_eq(ops(m, "Cast"), casts);
+    ol_pipeline_report_clear(&report);
+    qt_data_remove(&data);
+    ol_model_destroy(plain);
+    ol_model_destroy(m);
+}
+
+/* Samples taking y to 50000: within float16's range but not within its default headroom (65504 / 2);
+ * activation-headroom=1 lets it convert, below 1 is refused. */
+Test(float16, activation_headroom_sets_the_limit)
+{
+    qt_data data = samples_up_to(0.05f);
+    ol_model *m = two_scales();
+    ol_pipeline_report report;
+    qt_quantize(m, "float16", &data, &report);
+    cr_assert_eq(node_output(m, "mul2"), OL_FLOAT);
+    ol_pipeline_report_clear(&report);
+    ol_model_destroy(m);
+
+    m = two_scales();
+    qt_quantize(m, "float16{activation-headroom=1}", &data, &report);
+    cr_assert_eq(node_output(m, "mul2"), OL_FLOAT16);
+    cr_assert(qt_note(&report, "largest output of a float16 node 5e+04 (limit 65504 / activation-headroom 1)"));
+    ol_pipeline_report_clear(&report);
+    ol_model_destroy(m);
+
+    m = two_scales();
+    ol_error err = {0};
+    cr_assert_neq(qt_run(m, "float16{activation-headroom=0.5}", &data, 0, &report, &err), OL_OK);
+    cr_assert(strstr(err.message, "activation-headroom must be a finite factor of at least 1"), "%s", err.message);
+    ol_pipeline_report_clear(&report);
+    ol_model_destroy(m);
+    qt_data_remove(&data);
+}
+
+/* Without --data nothing is observed, and the notes say so. */
+Test(float16, without_data_activations_are_not_checked)
+{
+    ol_model *m = two_scales();
+    ol_pipeline_report report;
+    qt_quantize(m, "float16", NULL, &report);
+    cr_assert_eq(node_output(m, "mul2"), OL_FLOAT16);
+    cr_assert(qt_note(&report, "activations were not range-checked"), "no note that activations were not checked");
     ol_pipeline_report_clear(&report);
     ol_model_destroy(m);
 }
