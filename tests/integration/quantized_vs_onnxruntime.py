@@ -116,19 +116,6 @@ def optimize(binary, src, dst, pipeline):
         raise RuntimeError(f"onnx-lite optimize -p {pipeline} {os.path.basename(src)} failed: {r.stderr.strip()}")
 
 
-def output_scales(model):
-    """Scale of the DequantizeLinear producing each graph output."""
-    consts = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
-    producer = {o: n for n in model.graph.node for o in n.output}
-    scales = {}
-    for vi in model.graph.output:
-        n = producer.get(vi.name)
-        if n is None or n.op_type != "DequantizeLinear" or n.input[1] not in consts:
-            raise RuntimeError(f"output {vi.name} does not come out of a DequantizeLinear")
-        scales[vi.name] = float(np.max(consts[n.input[1]]))
-    return scales
-
-
 def steps(a, b, scale):
     return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) / scale
 
@@ -147,7 +134,7 @@ def check_static(binary, src, tmp, failures):
     domains = {n.domain for n in lowered.graph.node} - {"", "ai.onnx"}
     if not ops & INTEGER_OPS or domains:
         failures.append(f"{name}: lowered model has integer ops {sorted(ops & INTEGER_OPS)}, domains {domains}")
-    scales = output_scales(onnx.load(qdq))
+    scales = output_steps(onnx.load(qdq))
     batches = (1, 2) if "small_cnn" in name else (1,)
     for batch in batches:
         feeds = make_inputs(float_model, batch, batch)
