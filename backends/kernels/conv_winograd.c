@@ -72,13 +72,39 @@ static void parts(const ol_conv_params *p, const wino *g, int threads, int64_t *
                 (int64_t)sizeof(float);
 }
 
+/* Images convolved side by side, one per thread. A small map gives each of the 19 parallel regions
+ * an image makes (input transform, 16 GEMMs, output transform) only microseconds of work, less
+ * than waking and joining the threads costs: the Fashion-MNIST teacher's 28x28 layers ran slower
+ * on two threads than on one. With a batch, whole images go to threads instead, each convolved
+ * single-threaded with scratch of its own: the same arithmetic, so the same bits, as one thread. */
+enum { SMALL_MAP_TILES = 256 };   /* 2x2 tiles: maps up to 32x32 */
+
+static int image_lanes(const wino *g, int threads, int64_t batch)
+{
+    if (threads < 2 || batch < 2 || g->TH * g->TW > SMALL_MAP_TILES)
+        return 1;
+    return batch < threads ? (int)batch : threads;
+}
+
+/* Floats of the shared filters (u) and of each lane's own scratch. */
+static void lane_sizes(const ol_conv_params *p, const wino *g, int lanes, int64_t *u, int64_t *per_lane)
+{
+    ol_conv_params one = *p;
+    if (lanes > 1)
+        one.threads = 1;
+    int64_t padded, v, m, rows;
+    parts(&one, g, lanes > 1 ? 1 : ol_kernel_threads(p->threads), u, &padded, &v, &m, &rows);
+    *per_lane = padded + v + m + rows;
+}
+
 size_t ol_conv_winograd_scratch_bytes(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w,
                                       const ol_ktensor *y)
 {
     wino g = geometry(p, x->dims, w->dims, y->dims);
-    int64_t u, padded, v, m, rows;
-    parts(p, &g, ol_kernel_threads(p->threads), &u, &padded, &v, &m, &rows);
-    return (size_t)(u + padded + v + m + rows) * sizeof(float);
+    int lanes = image_lanes(&g, ol_kernel_threads(p->threads), x->dims[0]);
+    int64_t u, per_lane;
+    lane_sizes(p, &g, lanes, &u, &per_lane);
+    return (size_t)(u + lanes * per_lane) * sizeof(float);
 }
 
 /* U[xi][m][c] = (G g G^T)[xi] for the 3x3 filter g = w[m][c], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
@@ -231,49 +257,68 @@ static void transform_output(const wino *g, const float *mres, int64_t ty0, int6
     }
 }
 
+/* Image n of the batch with `threads` threads, in scratch `lane` (padded image, V, GEMM results,
+ * row buffers, GEMM workspace). */
+static void convolve_image(const ol_conv_params *p, const wino *g, const float *filters, const ol_ktensor *x,
+                           const ol_ktensor *b, const ol_ktensor *sum, ol_ktensor *y, int64_t n, float *lane,
+                           int threads)
+{
+    int64_t nu, npad, nv, nm, nrows;
+    parts(p, g, threads, &nu, &npad, &nv, &nm, &nrows);
+    float *padded = lane, *v = padded + npad, *mres = v + nv, *rows = mres + nm;
+    int64_t per_thread = row_buffer_floats(g);
+    void *work = rows + threads * per_thread;   /* the packed GEMM's */
+    const float *bias = b ? b->data : NULL, *sv = sum ? sum->data : NULL;
+    bool finish = ol_conv_has_epilogue(p, sv);
+    const float *xn = (const float *)x->data + n * g->C * g->H * g->W;
+    float *yn = (float *)y->data + n * g->M * g->OH * g->OW;
+    pad_input(g, xn, padded, threads);
+    for (int64_t ty0 = 0; ty0 < g->TH; ty0 += g->rows_per_block) {
+        int64_t ty1 = ty0 + g->rows_per_block < g->TH ? ty0 + g->rows_per_block : g->TH;
+        int64_t tiles = (ty1 - ty0) * g->TW;
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
+        for (int64_t c = 0; c < g->C; c++)
+            transform_input(g, padded, ty0, ty1, v, c, rows + (threads > 1 ? omp_get_thread_num() : 0) * per_thread);
+        for (int xi = 0; xi < 16; xi++) {
+            ol_sgemm_packed_a plain = {.M = g->M, .K = g->C};
+            const ol_sgemm_packed_a *packed = ol_conv_packed_gemm(p, OL_CONV_PATH_WINOGRAD, xi);
+            ol_sgemm_packed(packed ? packed : &plain, filters + xi * g->M * g->C, g->C, v + xi * g->C * tiles, tiles,
+                            tiles, mres + xi * g->M * tiles, tiles, NULL, NULL, threads, work);
+        }
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
+        for (int64_t m = 0; m < g->M; m++) {
+            transform_output(g, mres, ty0, ty1, bias ? bias[m] : 0.0f, yn, m,
+                             rows + (threads > 1 ? omp_get_thread_num() : 0) * per_thread);
+            /* The block's output rows of channel m are contiguous in y. */
+            int64_t r0 = 2 * ty0, r1 = 2 * ty1 < g->OH ? 2 * ty1 : g->OH, at = (n * g->M + m) * g->OH * g->OW;
+            if (finish)
+                ol_conv_epilogue_f32(p, 0.0f, sv ? sv + at + r0 * g->OW : NULL, yn + m * g->OH * g->OW + r0 * g->OW,
+                                     (r1 - r0) * g->OW);
+        }
+    }
+}
+
 void ol_conv_winograd(const ol_conv_params *p, const ol_ktensor *x, const ol_ktensor *w, const ol_ktensor *b,
                       const ol_ktensor *sum, ol_ktensor *y, void *scratch)
 {
     wino g = geometry(p, x->dims, w->dims, y->dims);
-    int threads = ol_kernel_threads(p->threads);
-    int64_t nu, npad, nv, nm, nrows;
-    parts(p, &g, threads, &nu, &npad, &nv, &nm, &nrows);
-    float *u = scratch, *padded = u + nu, *v = padded + npad, *mres = v + nv, *rows = mres + nm;
+    int threads = ol_kernel_threads(p->threads), lanes = image_lanes(&g, threads, x->dims[0]);
+    int64_t nu, per_lane;
+    lane_sizes(p, &g, lanes, &nu, &per_lane);
+    float *u = scratch, *lane0 = u + nu;
     const float *filters = u;
-    int64_t per_thread = row_buffer_floats(&g);
-    void *work = rows + threads * per_thread;   /* the packed GEMM's */
-    const float *bias = b ? b->data : NULL, *sv = sum ? sum->data : NULL;
-    bool finish = ol_conv_has_epilogue(p, sv);
     if (p->packed && p->packed->winograd)
         filters = p->packed->winograd;
     else
         ol_conv_winograd_pack(w, u, threads);
-    for (int64_t n = 0; n < x->dims[0]; n++) {
-        const float *xn = (const float *)x->data + n * g.C * g.H * g.W;
-        float *yn = (float *)y->data + n * g.M * g.OH * g.OW;
-        pad_input(&g, xn, padded, threads);
-        for (int64_t ty0 = 0; ty0 < g.TH; ty0 += g.rows_per_block) {
-            int64_t ty1 = ty0 + g.rows_per_block < g.TH ? ty0 + g.rows_per_block : g.TH;
-            int64_t tiles = (ty1 - ty0) * g.TW;
-#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-            for (int64_t c = 0; c < g.C; c++)
-                transform_input(&g, padded, ty0, ty1, v, c, rows + omp_get_thread_num() * per_thread);
-            for (int xi = 0; xi < 16; xi++) {
-                ol_sgemm_packed_a plain = {.M = g.M, .K = g.C};
-                const ol_sgemm_packed_a *packed = ol_conv_packed_gemm(p, OL_CONV_PATH_WINOGRAD, xi);
-                ol_sgemm_packed(packed ? packed : &plain, filters + xi * g.M * g.C, g.C, v + xi * g.C * tiles, tiles,
-                                tiles, mres + xi * g.M * tiles, tiles, NULL, NULL, threads, work);
-            }
-#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-            for (int64_t m = 0; m < g.M; m++) {
-                transform_output(&g, mres, ty0, ty1, bias ? bias[m] : 0.0f, yn, m,
-                                 rows + omp_get_thread_num() * per_thread);
-                /* The block's output rows of channel m are contiguous in y. */
-                int64_t r0 = 2 * ty0, r1 = 2 * ty1 < g.OH ? 2 * ty1 : g.OH, at = (n * g.M + m) * g.OH * g.OW;
-                if (finish)
-                    ol_conv_epilogue_f32(p, 0.0f, sv ? sv + at + r0 * g.OW : NULL, yn + m * g.OH * g.OW + r0 * g.OW,
-                                         (r1 - r0) * g.OW);
-            }
-        }
+    if (lanes == 1) {
+        for (int64_t n = 0; n < x->dims[0]; n++)
+            convolve_image(p, &g, filters, x, b, sum, y, n, lane0, threads);
+        return;
     }
+    ol_conv_params one = *p;
+    one.threads = 1;
+#pragma omp parallel for num_threads(lanes) schedule(static)
+    for (int64_t n = 0; n < x->dims[0]; n++)
+        convolve_image(&one, &g, filters, x, b, sum, y, n, lane0 + omp_get_thread_num() * per_lane, 1);
 }

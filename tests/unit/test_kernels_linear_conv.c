@@ -345,6 +345,48 @@ Test(kernels_conv, winograd_path_matches_reference)
     check_conv(2, xd, 16, 1, k3, one, one, pb, pe, false, 2);
 }
 
+/* Small maps in a batch go to threads image by image (each single-threaded): the bits must be those
+ * of one thread, for a batch that does not divide among the threads, with a sum and an activation,
+ * on prepared and unprepared weights. */
+Test(kernels_conv, winograd_images_side_by_side_match_one_thread_bit_for_bit)
+{
+    int64_t xd[4] = {3, 16, 14, 14}, wd[4] = {24, 16, 3, 3}, yd[4] = {3, 24, 14, 14};
+    int64_t nx = 3 * 16 * 14 * 14, nw = 24 * 16 * 9, ny = 3 * 24 * 14 * 14;
+    float *x = malloc(nx * sizeof *x), *w = malloc(nw * sizeof *w), *b = malloc(24 * sizeof *b);
+    float *sum = malloc(ny * sizeof *sum), *y[2] = {malloc(ny * sizeof(float)), malloc(ny * sizeof(float))};
+    unsigned seed = 11;
+    for (int64_t i = 0; i < nx; i++)
+        x[i] = (float)pseudo_random(&seed);
+    for (int64_t i = 0; i < nw; i++)
+        w[i] = (float)pseudo_random(&seed);
+    for (int64_t i = 0; i < 24; i++)
+        b[i] = (float)pseudo_random(&seed);
+    for (int64_t i = 0; i < ny; i++)
+        sum[i] = (float)pseudo_random(&seed);
+    int64_t m = 24;
+    ol_ktensor xt = view(OL_FLOAT, x, 4, xd), wt = view(OL_FLOAT, w, 4, wd), bt = view(OL_FLOAT, b, 1, &m);
+    ol_ktensor st = view(OL_FLOAT, sum, 4, yd);
+    for (int prepared = 0; prepared < 2; prepared++) {
+        for (int threads = 1; threads <= 2; threads++) {
+            ol_conv_params p = {.group = 1, .win = window_2d(3, 1, 1, 1), .threads = threads,
+                                .activation = OL_CONV_ACT_RELU};
+            ol_conv_packed packed = {0};
+            ol_ktensor yt = view(OL_FLOAT, y[threads - 1], 4, yd);
+            cr_assert(ol_conv_winograd_applies(&p, &xt, &wt));
+            if (prepared) {
+                cr_assert(ol_conv_pack(&p, &xt, &wt, &packed));
+                p.packed = &packed;
+            }
+            void *scratch = malloc(ol_conv_scratch_bytes(&p, &xt, &wt, &yt) + 1);
+            ol_conv(&p, &xt, &wt, &bt, &st, &yt, scratch);
+            free(scratch);
+            ol_conv_packed_free(&packed);
+        }
+        cr_expect_eq(memcmp(y[0], y[1], (size_t)ny * sizeof(float)), 0, "prepared %d: 2 threads differ", prepared);
+    }
+    free(x), free(w), free(b), free(sum), free(y[0]), free(y[1]);
+}
+
 Test(kernels_conv, kn2row_path_matches_reference)
 {
     /* Stride 1, at most half as many outputs as inputs, too few channels for Winograd. */
@@ -373,6 +415,7 @@ Test(kernels_conv, fused_activation_and_sum_on_every_path)
         {OL_CONV_ACT_NONE, 0, 0, true},
     };
     int64_t pointwise[4] = {1, 6, 5, 7}, small[4] = {2, 8, 6, 9}, wino[4] = {1, 16, 21, 23};
+    int64_t wino_batch[4] = {3, 16, 12, 10};
     int64_t dw_wide[4] = {1, 2, 5, 70}, dw_small[4] = {2, 3, 9, 11};
     for (size_t i = 0; i < sizeof fusions / sizeof *fusions; i++) {
         const fusion *f = &fusions[i];
@@ -380,6 +423,7 @@ Test(kernels_conv, fused_activation_and_sum_on_every_path)
         check_fused(2, small, 5, 1, k3, two, one, one, one, true, 1, f);            /* im2col */
         check_fused(2, small, 4, 1, k3, one, one, one, one, false, 1, f);           /* kn2row */
         check_fused(2, wino, 17, 1, k3, one, one, one, one, true, 1, f);            /* Winograd */
+        check_fused(2, wino_batch, 17, 1, k3, one, one, one, one, true, 2, f);      /* images side by side */
         check_fused(2, dw_wide, 2, 2, k3, one, one, one, one, true, 1, f);          /* depthwise 3x3 */
         check_fused(2, dw_small, 3, 3, k5, one, one, two, two, true, 2, f);         /* depthwise phased */
     }
