@@ -29,6 +29,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, summary  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.dont_write_bytecode = True  # no scripts/__pycache__ in the work tree
@@ -36,19 +39,6 @@ import fashion_mnist as fm  # noqa: E402
 
 TEACHER_TOLERANCE = 0.05  # percentage points
 
-passed = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {what}")
-    else:
-        failed += 1
-        print(f"FAIL  {what}" + (f": {detail}" if detail else ""))
-    return ok
 
 
 def run(binary, *args):
@@ -256,15 +246,13 @@ def main():
     binary = sys.argv[1]
     if len(sys.argv) == 3:
         check_teacher_full(binary)
-        print(f"{passed} passed, {failed} failed")
-        return 1 if failed else 0
+        return summary()
     check_teacher_limit(binary)
     with tempfile.TemporaryDirectory() as tmp:
         check_idx_linear(binary, tmp)
         model, data, labels_path = check_small(binary, tmp)
         check_errors(binary, tmp, model, data, labels_path)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

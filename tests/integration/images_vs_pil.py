@@ -28,23 +28,13 @@ try:
 except ImportError:
     transforms = None
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, summary  # noqa: E402
+
 TOLERANCE = 1e-5
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 
-passed = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {what}")
-    else:
-        failed += 1
-        print(f"FAIL  {what}" + (f": {detail}" if detail else ""))
-    return ok
 
 
 def write_images(folder):
@@ -142,8 +132,7 @@ def main():
         got, err = dump(helper, folder, "uint8", "N,3,16,16", "resize=16,crop=16", tmp)
         if check(got is not None, "dump uint8", err):
             compare("uint8 pixels", got.astype(np.float32) / 255, want)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, summary  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZOO = os.path.join(ROOT, "tests", "fixtures", "zoo")
 SKIPPED = 77
@@ -35,19 +38,6 @@ JSON_KEYS = [
     "total_macs", "unknown_mac_nodes", "heaviest_layers",
 ]
 
-passed = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {what}")
-    else:
-        failed += 1
-        print(f"FAIL  {what}" + (f": {detail}" if detail else ""))
-    return ok
 
 
 def run(binary, *args):
@@ -152,12 +142,10 @@ def main():
     if missing:
         print(f"SKIP: zoo fixtures not generated ({', '.join(missing)} missing under {ZOO}); "
               "MAC checks skipped")
-        print(f"{passed} passed, {failed} failed")
-        return 1 if failed else SKIPPED
+        return summary(SKIPPED)
     for name, published in PUBLISHED_MACS.items():
         check_model(binary, name, published)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ import time
 
 import onnx
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, summary  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.dont_write_bytecode = True  # no scripts/__pycache__ in the work tree
@@ -49,19 +52,6 @@ MAX_SIZE_RATIO = 0.27    # issue 5's bound; see the docstring for where the byte
 CALIBRATION_SAMPLES = 512
 FLOAT_COMPUTE = {"Conv", "Gemm", "MatMul", "Add", "Mul"}
 
-passed = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {what}")
-    else:
-        failed += 1
-        print(f"FAIL  {what}" + (f": {detail}" if detail else ""))
-    return ok
 
 
 def ort_optimized(path, out_path):
@@ -172,8 +162,7 @@ def main():
         before, after = check_report(report, quantized)
         print(f"      report: {before['file_bytes']:,} bytes (gzip {before['gzip_bytes']:,}) -> "
               f"{after['file_bytes']:,} (gzip {after['gzip_bytes']:,})")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ import tempfile
 import numpy as np
 import onnx
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, summary  # noqa: E402
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.dont_write_bytecode = True  # no scripts/__pycache__ in the work tree
@@ -35,19 +38,6 @@ MIN_ACCURACY = 91.0
 EXECUTOR_IMAGES = 32
 EXECUTOR_TOLERANCE = 1e-4
 
-passed = 0
-failed = 0
-
-
-def check(ok, what, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {what}")
-    else:
-        failed += 1
-        print(f"FAIL  {what}" + (f": {detail}" if detail else ""))
-    return ok
 
 
 def value_info(v):
@@ -130,8 +120,7 @@ def main():
     else:
         print("no onnx-lite binary given: executor check not run")
 
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":
