@@ -11,6 +11,23 @@
 
 #include "data/npy.h"
 
+char *dtb_dir;
+ol_model *dtb_model;
+
+void dtb_setup(void)
+{
+    dtb_dir = irb_tempdir();
+    dtb_model = irb_model();
+}
+
+void dtb_teardown(void)
+{
+    ol_model_destroy(dtb_model);
+    dtb_model = NULL;
+    dtb_rmtree(dtb_dir);
+    dtb_dir = NULL;
+}
+
 ol_value *dtb_input(ol_graph *graph, const char *name, ol_dtype dtype, int rank, const int64_t *dims)
 {
     ol_type type = {0};

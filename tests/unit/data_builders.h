@@ -10,6 +10,14 @@
 #include "data/dataset.h"
 #include "ir_builders.h"
 
+/* The fixture of the data set suites (TestSuite(..., .init = dtb_setup, .fini = dtb_teardown)): a
+ * fresh temporary folder for sample files and an empty model for their inputs, removed after each
+ * test. */
+extern char *dtb_dir;
+extern ol_model *dtb_model;
+void dtb_setup(void);
+void dtb_teardown(void);
+
 /* A graph input of `dtype` and `dims`; a dim of -1 is symbolic ("N" for the first, "d<k>" else). */
 ol_value *dtb_input(ol_graph *graph, const char *name, ol_dtype dtype, int rank, const int64_t *dims);
 

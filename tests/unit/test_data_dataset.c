@@ -9,22 +9,7 @@
 #include "data/tensor_load.h"
 #include "data_builders.h"
 
-static char *dir;
-static ol_model *model;
-
-static void setup(void)
-{
-    dir = irb_tempdir();
-    model = irb_model();
-}
-
-static void teardown(void)
-{
-    ol_model_destroy(model);
-    dtb_rmtree(dir);
-}
-
-TestSuite(data_dataset, .init = setup, .fini = teardown);
+TestSuite(data_dataset, .init = dtb_setup, .fini = dtb_teardown);
 
 /* Writes `name` in `folder` holding `n` samples of 3 floats valued first, first+1, ... (n == 0: one
  * sample without a batch dim). */
@@ -66,12 +51,12 @@ static size_t read_all(ol_dataset *ds, size_t batch, size_t *sizes)
 
 Test(data_dataset, npy_and_pb_folder_with_samples_and_batches)
 {
-    write_floats(dir, "a.npy", 0, 0);    /* sample 0 */
-    write_floats(dir, "b.pb", 4, 3);     /* samples 1-4 */
-    write_floats(dir, "c.npy", 2, 15);   /* samples 5-6 */
-    write_floats(dir, "d.pb", 0, 21);    /* sample 7 */
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
-    ol_dataset *ds = dtb_open(dir, NULL, NULL, 0, &x, 1);
+    write_floats(dtb_dir, "a.npy", 0, 0);    /* sample 0 */
+    write_floats(dtb_dir, "b.pb", 4, 3);     /* samples 1-4 */
+    write_floats(dtb_dir, "c.npy", 2, 15);   /* samples 5-6 */
+    write_floats(dtb_dir, "d.pb", 0, 21);    /* sample 7 */
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert_eq(ol_dataset_size(ds), 8, "counted from the headers when opened");
     size_t sizes[16];
     cr_assert_eq(read_all(ds, 3, sizes), 8);
@@ -87,10 +72,10 @@ Test(data_dataset, npy_and_pb_folder_with_samples_and_batches)
 
 Test(data_dataset, limit_cuts_within_a_file)
 {
-    write_floats(dir, "a.npy", 4, 0);
-    write_floats(dir, "b.npy", 4, 12);
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
-    ol_dataset *ds = dtb_open(dir, NULL, NULL, 6, &x, 1);
+    write_floats(dtb_dir, "a.npy", 4, 0);
+    write_floats(dtb_dir, "b.npy", 4, 12);
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, NULL, 6, &x, 1);
     cr_assert_eq(ol_dataset_size(ds), 6);
     size_t sizes[16];
     cr_assert_eq(read_all(ds, 4, sizes), 6);
@@ -102,9 +87,9 @@ Test(data_dataset, limit_cuts_within_a_file)
 
 Test(data_dataset, single_tensor_file)
 {
-    write_floats(dir, "all.npy", 5, 0);
-    char *path = irb_path(dir, "all.npy");
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
+    write_floats(dtb_dir, "all.npy", 5, 0);
+    char *path = irb_path(dtb_dir, "all.npy");
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
     ol_dataset *ds = dtb_open(path, NULL, NULL, 0, &x, 1);
     size_t sizes[16];
     cr_assert_eq(read_all(ds, 2, sizes), 5);
@@ -115,18 +100,18 @@ Test(data_dataset, single_tensor_file)
 Test(data_dataset, shape_mismatch_names_file_and_expected_shape)
 {
     float v[8] = {0};
-    char *path = irb_path(dir, "bad.npy");
+    char *path = irb_path(dtb_dir, "bad.npy");
     dtb_write_npy(path, OL_FLOAT, IRB_DIMS(2, 4), v);
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
-    const char *msg = dtb_open_fails(dir, NULL, NULL, 0, &x, 1);
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
+    const char *msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, path) && strstr(msg, "float32[2,4]") && strstr(msg, "input 'x' float32[N,3]") &&
               strstr(msg, "one sample float32[3]"), "%s", msg);
     double d[3] = {0};
     dtb_write_npy(path, OL_DOUBLE, IRB_DIMS(3), d);
-    msg = dtb_open_fails(dir, NULL, NULL, 0, &x, 1);
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, "float64[3]") && strstr(msg, "astype"), "%s", msg);
     dtb_write_npy(path, OL_FLOAT, IRB_DIMS(1, 1, 3), v);   /* rank too high */
-    msg = dtb_open_fails(dir, NULL, NULL, 0, &x, 1);
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, "float32[1,1,3]"), "%s", msg);
     free(path);
 }
@@ -136,12 +121,12 @@ Test(data_dataset, batches_end_early_when_the_shape_changes)
     float v[5 * 4] = {0};
     for (int i = 0; i < 20; i++)
         v[i] = (float)i;
-    char *a = irb_path(dir, "a.npy"), *b = irb_path(dir, "b.npy"), *c = irb_path(dir, "c.npy");
+    char *a = irb_path(dtb_dir, "a.npy"), *b = irb_path(dtb_dir, "b.npy"), *c = irb_path(dtb_dir, "c.npy");
     dtb_write_npy(a, OL_FLOAT, IRB_DIMS(2, 3), v);    /* two samples of length 3 */
     dtb_write_npy(b, OL_FLOAT, IRB_DIMS(1, 4), v);    /* one of length 4 */
     dtb_write_npy(c, OL_FLOAT, IRB_DIMS(4), v);       /* one more of length 4 */
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, -1));
-    ol_dataset *ds = dtb_open(dir, NULL, NULL, 0, &x, 1);
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, -1));
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert_eq(ol_dataset_size(ds), 4);
     ol_ktensor t;
     size_t got;
@@ -164,9 +149,9 @@ Test(data_dataset, batches_end_early_when_the_shape_changes)
 
 Test(data_dataset, fixed_batch_dim_caps_the_batch)
 {
-    write_floats(dir, "a.npy", 3, 0);
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(1, 3));
-    ol_dataset *ds = dtb_open(dir, NULL, NULL, 0, &x, 1);
+    write_floats(dtb_dir, "a.npy", 3, 0);
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(1, 3));
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, NULL, 0, &x, 1);
     size_t sizes[16];
     cr_assert_eq(read_all(ds, 8, sizes), 3);
     cr_assert_eq(sizes[0], 1);
@@ -178,7 +163,7 @@ static void write_testset(int k, int n_inputs, int batch, float first)
 {
     char name[64];
     snprintf(name, sizeof name, "test_data_set_%d", k);
-    char *set = irb_path(dir, name);
+    char *set = irb_path(dtb_dir, name);
     dtb_mkdir(set);
     for (int i = 0; i < n_inputs; i++) {
         snprintf(name, sizeof name, "input_%d.pb", i);
@@ -191,9 +176,9 @@ Test(data_dataset, onnx_test_data_sets_feed_several_inputs)
 {
     write_testset(0, 2, 2, 0);
     write_testset(1, 2, 1, 6);
-    ol_value *inputs[] = {dtb_input(model->graph, "a", OL_FLOAT, IRB_DIMS(-1, 3)),
-                          dtb_input(model->graph, "b", OL_FLOAT, IRB_DIMS(-1, 3))};
-    ol_dataset *ds = dtb_open(dir, NULL, NULL, 0, inputs, 2);
+    ol_value *inputs[] = {dtb_input(dtb_model->graph, "a", OL_FLOAT, IRB_DIMS(-1, 3)),
+                          dtb_input(dtb_model->graph, "b", OL_FLOAT, IRB_DIMS(-1, 3))};
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, NULL, 0, inputs, 2);
     cr_assert_eq(ol_dataset_size(ds), 3);
     ol_ktensor t[2];
     size_t got;
@@ -207,55 +192,55 @@ Test(data_dataset, onnx_test_data_sets_feed_several_inputs)
     }
     ol_dataset_close(ds);
     /* A folder with a missing or an extra input is named. */
-    const char *msg = dtb_open_fails(dir, NULL, NULL, 0, inputs, 1);
+    const char *msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, inputs, 1);
     cr_assert(strstr(msg, "test_data_set_0") && strstr(msg, "input_1.pb"), "%s", msg);
-    ol_value *three[] = {inputs[0], inputs[1], dtb_input(model->graph, "c", OL_FLOAT, IRB_DIMS(-1, 3))};
-    msg = dtb_open_fails(dir, NULL, NULL, 0, three, 3);
+    ol_value *three[] = {inputs[0], inputs[1], dtb_input(dtb_model->graph, "c", OL_FLOAT, IRB_DIMS(-1, 3))};
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, three, 3);
     cr_assert(strstr(msg, "input_2.pb"), "%s", msg);
 }
 
 Test(data_dataset, test_data_set_inputs_must_hold_as_many_samples)
 {
     write_testset(0, 1, 2, 0);
-    char *set = irb_path(dir, "test_data_set_0");
+    char *set = irb_path(dtb_dir, "test_data_set_0");
     write_floats(set, "input_1.pb", 3, 0);
-    ol_value *inputs[] = {dtb_input(model->graph, "a", OL_FLOAT, IRB_DIMS(-1, 3)),
-                          dtb_input(model->graph, "b", OL_FLOAT, IRB_DIMS(-1, 3))};
-    const char *msg = dtb_open_fails(dir, NULL, NULL, 0, inputs, 2);
+    ol_value *inputs[] = {dtb_input(dtb_model->graph, "a", OL_FLOAT, IRB_DIMS(-1, 3)),
+                          dtb_input(dtb_model->graph, "b", OL_FLOAT, IRB_DIMS(-1, 3))};
+    const char *msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, inputs, 2);
     cr_assert(strstr(msg, "input_1.pb' holds 3 samples") && strstr(msg, "holds 2"), "%s", msg);
     free(set);
 }
 
 Test(data_dataset, folder_errors)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
-    const char *msg = dtb_open_fails(dir, NULL, NULL, 0, &x, 1);
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
+    const char *msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, "holds no samples"), "%s", msg);
-    char *missing = irb_path(dir, "missing");
+    char *missing = irb_path(dtb_dir, "missing");
     msg = dtb_open_fails(missing, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, missing) && strstr(msg, "No such file"), "%s", msg);
     free(missing);
-    write_floats(dir, "a.npy", 1, 0);
-    char *txt = irb_path(dir, "notes.txt");
+    write_floats(dtb_dir, "a.npy", 1, 0);
+    char *txt = irb_path(dtb_dir, "notes.txt");
     dtb_write_bytes(txt, "hi", 2);
-    msg = dtb_open_fails(dir, NULL, NULL, 0, &x, 1);
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, txt), "%s", msg);
     remove(txt);
     free(txt);
-    char *png = irb_path(dir, "a.png");
+    char *png = irb_path(dtb_dir, "a.png");
     dtb_write_bytes(png, "x", 1);
-    msg = dtb_open_fails(dir, NULL, NULL, 0, &x, 1);
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, "mixes"), "%s", msg);
     remove(png);
     free(png);
     /* A folder of tensor files feeds one input only. */
-    ol_value *two[] = {x, dtb_input(model->graph, "y", OL_FLOAT, IRB_DIMS(-1, 3))};
-    msg = dtb_open_fails(dir, NULL, NULL, 0, two, 2);
+    ol_value *two[] = {x, dtb_input(dtb_model->graph, "y", OL_FLOAT, IRB_DIMS(-1, 3))};
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, two, 2);
     cr_assert(strstr(msg, "has 2") && strstr(msg, "test_data_set_"), "%s", msg);
     /* A corrupt file found when peeking. */
-    char *bad = irb_path(dir, "b.npy");
+    char *bad = irb_path(dtb_dir, "b.npy");
     dtb_write_bytes(bad, "\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'", 24);
-    msg = dtb_open_fails(dir, NULL, NULL, 0, &x, 1);
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, bad), "%s", msg);
     free(bad);
 }
@@ -317,7 +302,7 @@ Test(data_dataset, batch_of_zero_is_refused)
 Test(data_dataset, peek_reads_shape_without_data)
 {
     float v[6] = {0};
-    char *pb = irb_path(dir, "t.pb"), *npy = irb_path(dir, "t.npy");
+    char *pb = irb_path(dtb_dir, "t.pb"), *npy = irb_path(dtb_dir, "t.npy");
     dtb_write_pb(pb, OL_FLOAT, IRB_DIMS(2, 3), v);
     dtb_write_npy(npy, OL_FLOAT, IRB_DIMS(2, 3), v);
     const char *paths[] = {pb, npy};

@@ -8,22 +8,7 @@
 #include "data/idx.h"
 #include "data_builders.h"
 
-static char *dir;
-static ol_model *model;
-
-static void setup(void)
-{
-    dir = irb_tempdir();
-    model = irb_model();
-}
-
-static void teardown(void)
-{
-    ol_model_destroy(model);
-    dtb_rmtree(dir);
-}
-
-TestSuite(data_idx, .init = setup, .fini = teardown);
+TestSuite(data_idx, .init = dtb_setup, .fini = dtb_teardown);
 
 /* 5 images of 2x3 pixels, pixel (s, i) = 10 * s + i, and labels 4 - s. */
 static char *write_images(const char *name, bool gz)
@@ -32,7 +17,7 @@ static char *write_images(const char *name, bool gz)
     for (int s = 0; s < 5; s++)
         for (int i = 0; i < 6; i++)
             px[s * 6 + i] = (uint8_t)(10 * s + i);
-    char *path = irb_path(dir, name);
+    char *path = irb_path(dtb_dir, name);
     dtb_write_idx(path, gz, 0x08, 3, (uint32_t[]){5, 2, 3}, px, 1, 0);
     return path;
 }
@@ -42,7 +27,7 @@ static char *write_labels(const char *name, bool gz, uint32_t n)
     uint8_t labels[16];
     for (uint32_t s = 0; s < n; s++)
         labels[s] = (uint8_t)(4 - s);
-    char *path = irb_path(dir, name);
+    char *path = irb_path(dtb_dir, name);
     dtb_write_idx(path, gz, 0x08, 1, (uint32_t[]){n}, labels, 1, 0);
     return path;
 }
@@ -77,7 +62,7 @@ static void check_pass(ol_dataset *ds, size_t batch, float scale, float mean, fl
 
 Test(data_idx, plain_and_gzip_read_the_same_samples_in_batches)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
     for (int gz = 0; gz < 2; gz++) {
         char *images = write_images(gz ? "img.gz" : "img", gz), *labels = write_labels(gz ? "lab.gz" : "lab", gz, 5);
         ol_dataset *ds = dtb_open(images, labels, NULL, 0, &x, 1);
@@ -94,7 +79,7 @@ Test(data_idx, plain_and_gzip_read_the_same_samples_in_batches)
 
 Test(data_idx, preprocessing_scale_mean_std)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
     char *images = write_images("img", false), *labels = write_labels("lab", false, 5);
     ol_dataset *ds = dtb_open(images, labels, "scale=0.5,mean=3,std=2", 0, &x, 1);
     check_pass(ds, 3, 0.5f, 3, 2);
@@ -108,9 +93,9 @@ Test(data_idx, entries_fit_inputs_of_other_ranks)
     char *images = write_images("img.gz", true);
     /* [2,3] entries feed [N,6], [N,2,3] and [N,2,3,1] inputs, in stored order. */
     ol_value *inputs[] = {
-        dtb_input(model->graph, "flat", OL_FLOAT, IRB_DIMS(-1, 6)),
-        dtb_input(model->graph, "plain", OL_FLOAT, IRB_DIMS(-1, 2, 3)),
-        dtb_input(model->graph, "nhwc", OL_FLOAT, IRB_DIMS(-1, 2, -1, 1)),
+        dtb_input(dtb_model->graph, "flat", OL_FLOAT, IRB_DIMS(-1, 6)),
+        dtb_input(dtb_model->graph, "plain", OL_FLOAT, IRB_DIMS(-1, 2, 3)),
+        dtb_input(dtb_model->graph, "nhwc", OL_FLOAT, IRB_DIMS(-1, 2, -1, 1)),
     };
     for (int k = 0; k < 3; k++) {
         ol_dataset *ds = dtb_open(images, NULL, NULL, 0, &inputs[k], 1);
@@ -129,7 +114,7 @@ Test(data_idx, entries_fit_inputs_of_other_ranks)
         ol_dataset_close(ds);
     }
     /* Shapes that do not fit are refused up front, naming the file and the sample shape. */
-    ol_value *wrong = dtb_input(model->graph, "wrong", OL_FLOAT, IRB_DIMS(-1, 3, 3));
+    ol_value *wrong = dtb_input(dtb_model->graph, "wrong", OL_FLOAT, IRB_DIMS(-1, 3, 3));
     const char *msg = dtb_open_fails(images, NULL, NULL, 0, &wrong, 1);
     cr_assert(strstr(msg, images) && strstr(msg, "uint8[2,3]") && strstr(msg, "float32[3,3]"), "%s", msg);
     free(images);
@@ -138,7 +123,7 @@ Test(data_idx, entries_fit_inputs_of_other_ranks)
 Test(data_idx, uint8_input_gets_raw_entries_and_int64_is_refused)
 {
     char *images = write_images("img", false);
-    ol_value *u8 = dtb_input(model->graph, "u8", OL_UINT8, IRB_DIMS(-1, 2, 3));
+    ol_value *u8 = dtb_input(dtb_model->graph, "u8", OL_UINT8, IRB_DIMS(-1, 2, 3));
     ol_dataset *ds = dtb_open(images, NULL, "scale=2", 0, &u8, 1);
     ol_ktensor t;
     size_t got;
@@ -147,7 +132,7 @@ Test(data_idx, uint8_input_gets_raw_entries_and_int64_is_refused)
     cr_assert_eq(((uint8_t *)t.data)[4 * 6 + 5], 45);
     free(t.data);
     ol_dataset_close(ds);
-    ol_value *i64 = dtb_input(model->graph, "i64", OL_INT64, IRB_DIMS(-1, 2, 3));
+    ol_value *i64 = dtb_input(dtb_model->graph, "i64", OL_INT64, IRB_DIMS(-1, 2, 3));
     const char *msg = dtb_open_fails(images, NULL, NULL, 0, &i64, 1);
     cr_assert(strstr(msg, "cannot feed input 'i64'") && strstr(msg, "int64[2,3]"), "%s", msg);
     free(images);
@@ -156,9 +141,9 @@ Test(data_idx, uint8_input_gets_raw_entries_and_int64_is_refused)
 Test(data_idx, big_endian_float_entries)
 {
     float values[2 * 3] = {1.5f, -2.0f, 3.25f, 0.0f, 1e-3f, -7.0f};
-    char *path = irb_path(dir, "f.idx");
+    char *path = irb_path(dtb_dir, "f.idx");
     dtb_write_idx(path, false, 0x0D, 2, (uint32_t[]){2, 3}, values, 4, 0);
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3));
     ol_dataset *ds = dtb_open(path, NULL, NULL, 0, &x, 1);
     ol_ktensor t;
     size_t got;
@@ -172,7 +157,7 @@ Test(data_idx, big_endian_float_entries)
 
 Test(data_idx, limit_stops_early_and_rewind_restarts)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
     char *images = write_images("img.gz", true), *labels = write_labels("lab.gz", true, 5);
     ol_dataset *ds = dtb_open(images, labels, NULL, 3, &x, 1);
     cr_assert_eq(ol_dataset_size(ds), 3);
@@ -199,14 +184,14 @@ Test(data_idx, limit_stops_early_and_rewind_restarts)
 Test(data_idx, truncated_files)
 {
     uint8_t px[4 * 4] = {0};
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 4));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 4));
     /* A plain file is checked against its header when opened. */
-    char *plain = irb_path(dir, "short.idx");
+    char *plain = irb_path(dtb_dir, "short.idx");
     dtb_write_idx(plain, false, 0x08, 2, (uint32_t[]){4, 4}, px, 1, 3);
     const char *msg = dtb_open_fails(plain, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, plain) && strstr(msg, "truncated") && strstr(msg, "4 entries"), "%s", msg);
     /* A gzip file is found short while reading, naming the entry. */
-    char *gz = irb_path(dir, "short.idx.gz");
+    char *gz = irb_path(dtb_dir, "short.idx.gz");
     dtb_write_idx(gz, true, 0x08, 2, (uint32_t[]){4, 4}, px, 1, 3);
     ol_dataset *ds = dtb_open(gz, NULL, NULL, 0, &x, 1);
     ol_ktensor t;
@@ -228,8 +213,8 @@ Test(data_idx, truncated_files)
 
 Test(data_idx, bad_magic)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 4));
-    char *path = irb_path(dir, "notidx.bin");
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 4));
+    char *path = irb_path(dtb_dir, "notidx.bin");
     dtb_write_bytes(path, "PK\x03\x04 this is a zip", 18);
     const char *msg = dtb_open_fails(path, NULL, NULL, 0, &x, 1);
     cr_assert(strstr(msg, path) && strstr(msg, "not an IDX file") && strstr(msg, "50 4b 03 04"), "%s", msg);
@@ -244,7 +229,7 @@ Test(data_idx, bad_magic)
 
 Test(data_idx, labels_count_must_match)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
     char *images = write_images("img", false), *labels = write_labels("lab", false, 4);
     const char *msg = dtb_open_fails(images, labels, NULL, 0, &x, 1);
     cr_assert(strstr(msg, labels) && strstr(msg, "4 labels") && strstr(msg, "5 samples"), "%s", msg);
@@ -257,8 +242,8 @@ Test(data_idx, labels_count_must_match)
 
 Test(data_idx, labels_from_npy)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
-    char *images = write_images("img", false), *labels = irb_path(dir, "labels.npy");
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
+    char *images = write_images("img", false), *labels = irb_path(dtb_dir, "labels.npy");
     int32_t values[5] = {7, 6, 5, 4, 3};
     dtb_write_npy(labels, OL_INT32, IRB_DIMS(5, 1), values);
     ol_dataset *ds = dtb_open(images, labels, NULL, 0, &x, 1);
@@ -280,7 +265,7 @@ Test(data_idx, labels_from_npy)
 
 Test(data_idx, image_only_preprocessing_is_refused)
 {
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 3));
     char *images = write_images("img", false);
     const char *msg = dtb_open_fails(images, NULL, "resize=4", 0, &x, 1);
     cr_assert(strstr(msg, "images"), "%s", msg);
@@ -292,7 +277,7 @@ Test(data_idx, image_only_preprocessing_is_refused)
 Test(data_idx, reader_reads_entries_in_order)
 {
     int16_t values[3 * 2] = {1, -2, 300, -400, 5, 32767};
-    char *path = irb_path(dir, "s16.gz");
+    char *path = irb_path(dtb_dir, "s16.gz");
     dtb_write_idx(path, true, 0x0B, 2, (uint32_t[]){3, 2}, values, 2, 0);
     ol_idx_file *idx;
     cr_assert_eq(ol_idx_open(path, &idx, &irb_err), OL_OK, "%s", irb_err.message);

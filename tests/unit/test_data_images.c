@@ -14,27 +14,12 @@
 #include "data/image.h"
 #include "data_builders.h"
 
-static char *dir;
-static ol_model *model;
-
-static void setup(void)
-{
-    dir = irb_tempdir();
-    model = irb_model();
-}
-
-static void teardown(void)
-{
-    ol_model_destroy(model);
-    dtb_rmtree(dir);
-}
-
-TestSuite(data_images, .init = setup, .fini = teardown);
+TestSuite(data_images, .init = dtb_setup, .fini = dtb_teardown);
 
 static char *write_png(const char *name, int width, int height, png_uint_32 format, const void *pixels,
                        const void *colormap, int n_colors)
 {
-    char *path = irb_path(dir, name);
+    char *path = irb_path(dtb_dir, name);
     png_image img = {.version = PNG_IMAGE_VERSION, .width = (png_uint_32)width, .height = (png_uint_32)height,
                      .format = format, .colormap_entries = (png_uint_32)n_colors};
     cr_assert(png_image_write_to_file(&img, path, 0, pixels, 0, colormap), "writing %s: %s", path, img.message);
@@ -43,7 +28,7 @@ static char *write_png(const char *name, int width, int height, png_uint_32 form
 
 static char *write_jpeg(const char *name, int width, int height, int channels, const uint8_t *pixels)
 {
-    char *path = irb_path(dir, name);
+    char *path = irb_path(dtb_dir, name);
     FILE *f = fopen(path, "wb");
     cr_assert(f);
     struct jpeg_compress_struct c;
@@ -71,7 +56,7 @@ static char *write_jpeg(const char *name, int width, int height, int channels, c
 /* The one batch of a set of one image. */
 static ol_ktensor first_sample(const char *preprocess, ol_value *input)
 {
-    ol_dataset *ds = dtb_open(dir, NULL, preprocess, 0, &input, 1);
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, preprocess, 0, &input, 1);
     ol_ktensor t;
     size_t got;
     cr_assert_eq(ol_dataset_next(ds, 4, &t, NULL, &got, &irb_err), OL_OK, "%s", irb_err.message);
@@ -94,7 +79,7 @@ static char *write_rgb(const char *name)
 Test(data_images, png_rgb_nchw_normalized)
 {
     free(write_rgb("a.png"));
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3, 2, 4));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 3, 2, 4));
     ol_ktensor t = first_sample("scale=1,mean=1:2:3,std=2:4:8", x);
     cr_assert_eq(t.dims[1], 3);
     float means[3] = {1, 2, 3}, stds[3] = {2, 4, 8};
@@ -110,7 +95,7 @@ Test(data_images, png_rgb_nchw_normalized)
 Test(data_images, nhwc_bgr_and_uint8)
 {
     free(write_rgb("a.png"));
-    ol_value *x = dtb_input(model->graph, "x", OL_UINT8, IRB_DIMS(-1, 2, 4, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_UINT8, IRB_DIMS(-1, 2, 4, 3));
     ol_ktensor t = first_sample("channels=bgr", x);
     cr_assert_eq(t.dtype, OL_UINT8);
     const uint8_t *p = t.data;
@@ -125,20 +110,20 @@ Test(data_images, gray_to_rgb_and_rgb_to_gray)
 {
     uint8_t gray[2] = {7, 250};
     free(write_png("g.png", 2, 1, PNG_FORMAT_GRAY, gray, NULL, 0));
-    ol_value *rgb = dtb_input(model->graph, "rgb", OL_FLOAT, IRB_DIMS(-1, 3, 1, 2));
+    ol_value *rgb = dtb_input(dtb_model->graph, "rgb", OL_FLOAT, IRB_DIMS(-1, 3, 1, 2));
     ol_ktensor t = first_sample("scale=1", rgb);
     for (int c = 0; c < 3; c++) {
         cr_assert_float_eq(((float *)t.data)[c * 2], 7, 0);
         cr_assert_float_eq(((float *)t.data)[c * 2 + 1], 250, 0);
     }
     free(t.data);
-    char *g_png = irb_path(dir, "g.png");
+    char *g_png = irb_path(dtb_dir, "g.png");
     remove(g_png);
     free(g_png);
     /* RGB to gray by PIL's luma: red, green, blue, white give 76, 150, 29, 255. */
     uint8_t px[4 * 3] = {255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255};
     free(write_png("h.png", 4, 1, PNG_FORMAT_RGB, px, NULL, 0));
-    ol_value *g = dtb_input(model->graph, "g", OL_UINT8, IRB_DIMS(-1, 1, 1, 4));
+    ol_value *g = dtb_input(dtb_model->graph, "g", OL_UINT8, IRB_DIMS(-1, 1, 1, 4));
     t = first_sample(NULL, g);
     cr_assert_arr_eq(t.data, ((uint8_t[]){76, 150, 29, 255}), 4);
     free(t.data);
@@ -148,11 +133,11 @@ Test(data_images, rgba_drops_alpha_and_palette_expands)
 {
     uint8_t rgba[2 * 4] = {10, 20, 30, 0, 40, 50, 60, 128};
     free(write_png("a.png", 2, 1, PNG_FORMAT_RGBA, rgba, NULL, 0));
-    ol_value *x = dtb_input(model->graph, "x", OL_UINT8, IRB_DIMS(-1, 1, 2, 3));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_UINT8, IRB_DIMS(-1, 1, 2, 3));
     ol_ktensor t = first_sample("layout=nhwc", x);
     cr_assert_arr_eq(t.data, ((uint8_t[]){10, 20, 30, 40, 50, 60}), 6, "alpha dropped, not composited");
     free(t.data);
-    char *a = irb_path(dir, "a.png");
+    char *a = irb_path(dtb_dir, "a.png");
     remove(a);
     free(a);
     uint8_t colormap[2 * 3] = {1, 2, 3, 200, 201, 202}, idx[2] = {1, 0};
@@ -170,13 +155,13 @@ Test(data_images, jpeg_rgb_and_gray)
         gray[i] = 90;
     }
     free(write_jpeg("a.jpg", 8, 8, 3, rgb));
-    ol_value *x = dtb_input(model->graph, "x", OL_UINT8, IRB_DIMS(-1, 3, 8, 8));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_UINT8, IRB_DIMS(-1, 3, 8, 8));
     ol_ktensor t = first_sample(NULL, x);
     const uint8_t *p = t.data;
     for (int c = 0; c < 3; c++)   /* a flat color survives quality-100 JPEG within a level or two */
         cr_assert(abs((int)p[c * 64 + 27] - (int)rgb[c]) <= 2, "channel %d: %d", c, p[c * 64 + 27]);
     free(t.data);
-    char *a = irb_path(dir, "a.jpg");
+    char *a = irb_path(dtb_dir, "a.jpg");
     remove(a);
     free(a);
     free(write_jpeg("b.JPEG", 8, 8, 1, gray));
@@ -240,7 +225,7 @@ Test(data_images, preprocessing_in_the_data_set)
     memcpy(ref.pixels, px, 32);
     ol_error err = {0};
     cr_assert_eq(ol_image_resize(&ref, 2, 4, &err), OL_OK);
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 2));
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 2));
     ol_ktensor t = first_sample("resize=2,crop=2,scale=1", x);
     for (int y = 0; y < 2; y++)
         for (int xx = 0; xx < 2; xx++)
@@ -255,8 +240,8 @@ Test(data_images, images_of_other_sizes_end_the_batch)
     free(write_png("a.png", 2, 2, PNG_FORMAT_GRAY, px, NULL, 0));
     free(write_png("b.png", 2, 2, PNG_FORMAT_GRAY, px, NULL, 0));
     free(write_png("c.png", 3, 3, PNG_FORMAT_GRAY, px, NULL, 0));
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, -1, -1));
-    ol_dataset *ds = dtb_open(dir, NULL, NULL, 0, &x, 1);
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, -1, -1));
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert_eq(ol_dataset_size(ds), 3);
     ol_ktensor t;
     size_t got;
@@ -275,8 +260,8 @@ Test(data_images, errors_name_the_file)
 {
     uint8_t px[3 * 3] = {0};
     char *a = write_png("a.png", 3, 3, PNG_FORMAT_GRAY, px, NULL, 0);
-    ol_value *x = dtb_input(model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 2));
-    ol_dataset *ds = dtb_open(dir, NULL, NULL, 0, &x, 1);
+    ol_value *x = dtb_input(dtb_model->graph, "x", OL_FLOAT, IRB_DIMS(-1, 1, 2, 2));
+    ol_dataset *ds = dtb_open(dtb_dir, NULL, NULL, 0, &x, 1);
     ol_ktensor t;
     size_t got;
     cr_assert_neq(ol_dataset_next(ds, 1, &t, NULL, &got, &irb_err), OL_OK);
@@ -284,21 +269,21 @@ Test(data_images, errors_name_the_file)
               "%s", irb_err.message);
     ol_dataset_close(ds);
     /* Crop larger than the image. */
-    ds = dtb_open(dir, NULL, "crop=2x2,resize=1", 0, &x, 1);
+    ds = dtb_open(dtb_dir, NULL, "crop=2x2,resize=1", 0, &x, 1);
     cr_assert_neq(ol_dataset_next(ds, 1, &t, NULL, &got, &irb_err), OL_OK);
     cr_assert(strstr(irb_err.message, a) && strstr(irb_err.message, "larger"), "%s", irb_err.message);
     ol_dataset_close(ds);
     /* Refused when opened: a crop the input cannot take, or channels that do not match. */
-    const char *msg = dtb_open_fails(dir, NULL, "crop=3", 0, &x, 1);
+    const char *msg = dtb_open_fails(dtb_dir, NULL, "crop=3", 0, &x, 1);
     cr_assert(strstr(msg, "crops to 3x3") && strstr(msg, "2x2"), "%s", msg);
-    msg = dtb_open_fails(dir, NULL, "channels=rgb", 0, &x, 1);
+    msg = dtb_open_fails(dtb_dir, NULL, "channels=rgb", 0, &x, 1);
     cr_assert(strstr(msg, "channels=rgb"), "%s", msg);
-    ol_value *flat = dtb_input(model->graph, "flat", OL_FLOAT, IRB_DIMS(-1, 4));
-    msg = dtb_open_fails(dir, NULL, NULL, 0, &flat, 1);
+    ol_value *flat = dtb_input(dtb_model->graph, "flat", OL_FLOAT, IRB_DIMS(-1, 4));
+    msg = dtb_open_fails(dtb_dir, NULL, NULL, 0, &flat, 1);
     cr_assert(strstr(msg, "cannot take images"), "%s", msg);
     /* Corrupt and truncated files. */
     dtb_write_bytes(a, "\x89PNG\r\n\x1a\n garbage", 17);
-    ds = dtb_open(dir, NULL, NULL, 0, &x, 1);
+    ds = dtb_open(dtb_dir, NULL, NULL, 0, &x, 1);
     cr_assert_neq(ol_dataset_next(ds, 1, &t, NULL, &got, &irb_err), OL_OK);
     cr_assert(strstr(irb_err.message, a) && strstr(irb_err.message, "bad PNG"), "%s", irb_err.message);
     ol_dataset_close(ds);
@@ -310,13 +295,13 @@ Test(data_images, errors_name_the_file)
     ol_bytes bytes = irb_slurp(j);
     dtb_write_bytes(j, bytes.data, bytes.size / 2);
     free(bytes.data);
-    ol_value *x16 = dtb_input(model->graph, "x16", OL_FLOAT, IRB_DIMS(-1, 3, 16, 16));
-    ds = dtb_open(dir, NULL, NULL, 0, &x16, 1);
+    ol_value *x16 = dtb_input(dtb_model->graph, "x16", OL_FLOAT, IRB_DIMS(-1, 3, 16, 16));
+    ds = dtb_open(dtb_dir, NULL, NULL, 0, &x16, 1);
     cr_assert_neq(ol_dataset_next(ds, 1, &t, NULL, &got, &irb_err), OL_OK);
     cr_assert(strstr(irb_err.message, j) && strstr(irb_err.message, "bad JPEG"), "%s", irb_err.message);
     ol_dataset_close(ds);
     dtb_write_bytes(j, "not an image", 12);
-    ds = dtb_open(dir, NULL, NULL, 0, &x16, 1);
+    ds = dtb_open(dtb_dir, NULL, NULL, 0, &x16, 1);
     cr_assert_neq(ol_dataset_next(ds, 1, &t, NULL, &got, &irb_err), OL_OK);
     cr_assert(strstr(irb_err.message, "neither a PNG nor a JPEG"), "%s", irb_err.message);
     ol_dataset_close(ds);
