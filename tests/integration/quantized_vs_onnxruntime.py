@@ -116,6 +116,16 @@ def optimize(binary, src, dst, pipeline):
         raise RuntimeError(f"onnx-lite optimize -p {pipeline} {os.path.basename(src)} failed: {r.stderr.strip()}")
 
 
+def largest(outputs):
+    """The largest magnitude over a list of output arrays."""
+    return max(float(np.max(np.abs(o))) for o in outputs)
+
+
+def max_diff(xs, ys):
+    """The largest absolute difference between two lists of output arrays, pairwise."""
+    return max(float(np.max(np.abs(x - y))) for x, y in zip(xs, ys))
+
+
 def steps(a, b, scale):
     return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))) / scale
 
@@ -224,10 +234,10 @@ def check_ours(binary, src, tmp, failures):
         names, ref = ort_run(path, feeds)
         got = ours_run(binary, path, feeds, names, tmp)
         worst = max(steps(g, r, tolerance[n]) for n, g, r in zip(names, got, ref))
-        largest = max(float(np.max(np.abs(r))) for r in ref)
+        magnitude = largest(ref)
         verdict = "ok  " if worst <= 1 + 1e-6 else "FAIL"
         print(f"{verdict} {name}: onnx-lite's {what} model, onnx-lite vs onnxruntime: {worst:.3f} steps "
-              f"(step {min(tolerance.values()):.3g}, output magnitude up to {largest:.3g})")
+              f"(step {min(tolerance.values()):.3g}, output magnitude up to {magnitude:.3g})")
         if verdict == "FAIL":
             failures.append(f"{name}: onnx-lite's {what} model differs by {worst:.2f} quantization steps")
 
@@ -241,14 +251,14 @@ def check_dynamic(binary, tmp, failures):
     names, reference = ort_run(BERT, feeds)
     _, ort_q = ort_run(dyn, feeds)
     ours_q = ours_run(binary, dyn, feeds, names, tmp)
-    largest = max(float(np.max(np.abs(r))) for r in reference)
-    quant_error = max(float(np.max(np.abs(q - r))) for q, r in zip(ort_q, reference))
-    runtime_diff = max(float(np.max(np.abs(a - b))) for a, b in zip(ours_q, ort_q))
-    ours_error = max(float(np.max(np.abs(q - r))) for q, r in zip(ours_q, reference))
+    magnitude = largest(reference)
+    quant_error = max_diff(ort_q, reference)
+    runtime_diff = max_diff(ours_q, ort_q)
+    ours_error = max_diff(ours_q, reference)
     ok = ratio <= 0.3 and runtime_diff <= quant_error
     print(f"{'ok  ' if ok else 'FAIL'} bert_encoder quantize-dynamic: file {ratio:.3f}x; max abs error vs float "
-          f"{quant_error:.4g} in onnxruntime, {ours_error:.4g} in onnx-lite (relative {quant_error / largest:.3g}, "
-          f"{ours_error / largest:.3g}); onnx-lite vs onnxruntime {runtime_diff:.4g}")
+          f"{quant_error:.4g} in onnxruntime, {ours_error:.4g} in onnx-lite (relative {quant_error / magnitude:.3g}, "
+          f"{ours_error / magnitude:.3g}); onnx-lite vs onnxruntime {runtime_diff:.4g}")
     if not ok:
         failures.append(f"bert_encoder quantize-dynamic: file {ratio:.3f}x, runtimes differ by {runtime_diff:.4g} "
                         f"(quantization error {quant_error:.4g})")
@@ -264,10 +274,10 @@ def check_float16(binary, src, tmp, failures):
     names, reference = ort_run(src, feeds)
     _, ort_h = ort_run(half, feeds)
     ours_h = ours_run(binary, half, feeds, names, tmp)
-    largest = max(float(np.max(np.abs(r))) for r in reference)
-    ort_err = max(float(np.max(np.abs(h - r))) for h, r in zip(ort_h, reference)) / largest
-    ours_err = max(float(np.max(np.abs(h - r))) for h, r in zip(ours_h, reference)) / largest
-    between = max(float(np.max(np.abs(a - b))) for a, b in zip(ours_h, ort_h)) / largest
+    magnitude = largest(reference)
+    ort_err = max_diff(ort_h, reference) / magnitude
+    ours_err = max_diff(ours_h, reference) / magnitude
+    between = max_diff(ours_h, ort_h) / magnitude
     ok = ratio <= 0.51 and max(ort_err, ours_err, between) <= FLOAT16_TOLERANCE
     print(f"{'ok  ' if ok else 'FAIL'} {name} float16: file {ratio:.3f}x; max error relative to the float output's "
           f"largest magnitude: onnxruntime {ort_err:.3g}, onnx-lite {ours_err:.3g}, between them {between:.3g}")
