@@ -110,7 +110,7 @@ static void deflate_group(size_counter *c)
 #pragma omp parallel reduction(+ : total, failed) if (n_blocks > 1)
     {
         struct libdeflate_compressor *z = libdeflate_alloc_compressor(GZIP_LEVEL);
-        size_t cap = libdeflate_deflate_compress_bound(z, GZIP_BLOCK);
+        size_t cap = z ? libdeflate_deflate_compress_bound(z, GZIP_BLOCK) : 0;
         unsigned char *out = z ? malloc(cap) : NULL;
         failed += !out;
 #pragma omp for schedule(static)

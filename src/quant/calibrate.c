@@ -105,15 +105,16 @@ static ol_status observe_outputs(void *user, const ol_ktensor *outputs, ol_error
     ol_status st = OL_OK;
     for (size_t k = 0; st == OL_OK && k < b->n; k++)
         st = check_float(observed(b->fed, outputs, b->sources, k), b->names[k], err);
+    if (st != OL_OK)
+        return st;
     /* Each tensor has its own observer, so the tensors are observed in parallel; each observer
      * still sees the batches in order, so the result does not depend on the thread count. */
-#pragma omp parallel for schedule(dynamic, 1) if (st == OL_OK && b->n > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (b->n > 1)
     for (size_t k = 0; k < b->n; k++) {
         const ol_ktensor *t = observed(b->fed, outputs, b->sources, k);
-        if (st == OL_OK)
-            ol_histogram_add(&b->observers[k], t->data, (size_t)ol_ktensor_numel(t));
+        ol_histogram_add(&b->observers[k], t->data, (size_t)ol_ktensor_numel(t));
     }
-    return st;
+    return OL_OK;
 }
 
 /* One batch: run and observe; the observed tensors stay in the session's memory. */
